@@ -1,0 +1,165 @@
+/**
+ * Every error this plugin raises. HTTP errors carry `statusCode`, a stable `code`, the RFC 6750
+ * `error` value and ready `headers`, so Fastify's default error handler sends them as they are and a
+ * custom `setErrorHandler` can forward them. Messages are fixed texts: never a token, an upstream
+ * message or a stack. The underlying error, if any, is in `cause` for logs.
+ *
+ * @see RFC 6750 §3.1 (error codes), RFC 9470 §3 (insufficient_user_authentication)
+ */
+import { bearerChallenge, type BearerChallenge } from './token/www-authenticate.js'
+
+/** Base class of all errors of this package. */
+export class OAuthGuardError extends Error {
+  /** Stable machine-readable code, `OAUTH_GUARD_*`. */
+  readonly code: string
+  constructor (code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** Options every HTTP error accepts. */
+export interface HTTPErrorOptions {
+  /** `realm` attribute of the challenge. */
+  realm?: string
+  /** The underlying error, kept for logs and never sent. */
+  cause?: unknown
+}
+
+/** An error answered with an HTTP status and, for 400/401/403, a Bearer challenge. */
+export class OAuthGuardHTTPError extends OAuthGuardError {
+  readonly statusCode: number
+  /** The RFC 6750 / RFC 9470 `error` value, absent when no credentials were sent. */
+  readonly error: string | undefined
+  /** Response headers: `www-authenticate`, or `retry-after` for 503. */
+  readonly headers: Record<string, string>
+  constructor (statusCode: number, code: string, message: string, challenge: BearerChallenge | null, options: HTTPErrorOptions = {}) {
+    super(code, message, { cause: options.cause })
+    this.statusCode = statusCode
+    this.error = challenge?.error
+    this.headers = challenge === null
+      ? {}
+      : { 'www-authenticate': bearerChallenge({ realm: options.realm, ...challenge }) }
+  }
+}
+
+/** 401 without `error`: the request carried no Bearer credentials (RFC 6750 §3.1). */
+export class MissingTokenError extends OAuthGuardHTTPError {
+  constructor (options?: HTTPErrorOptions) {
+    super(401, 'OAUTH_GUARD_MISSING_TOKEN', 'Bearer access token required', {}, options)
+  }
+}
+
+/** Why a request is malformed; each maps to one fixed description. */
+export type InvalidRequestReason = 'malformed' | 'multiple-headers' | 'query-token'
+
+const INVALID_REQUEST_TEXT: Record<InvalidRequestReason, string> = {
+  malformed: 'Malformed Bearer credentials',
+  'multiple-headers': 'More than one Authorization header',
+  'query-token': 'Access tokens are not accepted in the query string'
+}
+
+/** 400 `invalid_request`: a malformed Bearer header, several of them, or a token in the URL. */
+export class InvalidRequestError extends OAuthGuardHTTPError {
+  readonly reason: InvalidRequestReason
+  constructor (reason: InvalidRequestReason, options?: HTTPErrorOptions) {
+    const text = INVALID_REQUEST_TEXT[reason]
+    super(400, 'OAUTH_GUARD_INVALID_REQUEST', text, { error: 'invalid_request', error_description: text }, options)
+    this.reason = reason
+  }
+}
+
+/** 401 `invalid_token`: bad signature, wrong issuer or audience, malformed claims, unknown key... */
+export class InvalidTokenError extends OAuthGuardHTTPError {
+  constructor (options?: HTTPErrorOptions) {
+    const text = 'The access token is invalid'
+    super(401, 'OAUTH_GUARD_INVALID_TOKEN', text, { error: 'invalid_token', error_description: text }, options)
+  }
+}
+
+/** 401 `invalid_token`: the token is past its `exp` (or before its `nbf`), clock tolerance included. */
+export class TokenExpiredError extends OAuthGuardHTTPError {
+  constructor (options?: HTTPErrorOptions) {
+    const text = 'The access token expired or is not yet valid'
+    super(401, 'OAUTH_GUARD_TOKEN_EXPIRED', text, { error: 'invalid_token', error_description: text }, options)
+  }
+}
+
+/** 403 `insufficient_scope`, with `scope` listing the scopes of the first acceptable requirement. */
+export class InsufficientScopeError extends OAuthGuardHTTPError {
+  /** The scopes that would have been enough (one requirement). */
+  readonly requiredScopes: readonly string[]
+  constructor (requiredScopes: readonly string[], options?: HTTPErrorOptions) {
+    const text = 'The access token does not grant the required scope'
+    super(403, 'OAUTH_GUARD_INSUFFICIENT_SCOPE', text, {
+      error: 'insufficient_scope',
+      error_description: text,
+      scope: requiredScopes.length > 0 ? requiredScopes.join(' ') : undefined
+    }, options)
+    this.requiredScopes = requiredScopes
+  }
+}
+
+/** 403 `insufficient_scope`: a required permission is missing from the permissions claim. */
+export class InsufficientPermissionsError extends OAuthGuardHTTPError {
+  readonly requiredPermissions: readonly string[]
+  constructor (requiredPermissions: readonly string[], options?: HTTPErrorOptions) {
+    const text = 'The access token does not grant the required permissions'
+    super(403, 'OAUTH_GUARD_INSUFFICIENT_PERMISSIONS', text, { error: 'insufficient_scope', error_description: text }, options)
+    this.requiredPermissions = requiredPermissions
+  }
+}
+
+/** 403 `insufficient_scope`: the route's own `claims` check refused the token. */
+export class ClaimsRejectedError extends OAuthGuardHTTPError {
+  constructor (options?: HTTPErrorOptions) {
+    const text = 'The access token is not allowed to access this resource'
+    super(403, 'OAUTH_GUARD_CLAIMS_REJECTED', text, { error: 'insufficient_scope', error_description: text }, options)
+  }
+}
+
+/** 401 `insufficient_user_authentication` with `acr_values`, so a client can step up (RFC 9470 §3). */
+export class InsufficientUserAuthenticationError extends OAuthGuardHTTPError {
+  readonly acrValues: readonly string[]
+  constructor (acrValues: readonly string[], options?: HTTPErrorOptions) {
+    const text = 'A stronger authentication level is required'
+    super(401, 'OAUTH_GUARD_INSUFFICIENT_USER_AUTHENTICATION', text, {
+      error: 'insufficient_user_authentication',
+      error_description: text,
+      acr_values: acrValues.join(' ')
+    }, options)
+    this.acrValues = acrValues
+  }
+}
+
+/** 503 with `Retry-After`: the identity provider could not be reached when it was needed. */
+export class ProviderUnavailableError extends OAuthGuardHTTPError {
+  constructor (retryAfter: number, options?: HTTPErrorOptions) {
+    super(503, 'OAUTH_GUARD_PROVIDER_UNAVAILABLE', 'The identity provider is unavailable, retry later', null, options)
+    this.headers['retry-after'] = String(retryAfter)
+  }
+}
+
+/** 502: the identity provider answered the userinfo request with an error. */
+export class UserinfoError extends OAuthGuardHTTPError {
+  constructor (options?: HTTPErrorOptions) {
+    super(502, 'OAUTH_GUARD_USERINFO_FAILED', 'The identity provider refused the userinfo request', null, options)
+  }
+}
+
+/** Thrown at registration: the plugin options are invalid. `problems` lists every one of them. */
+export class InvalidOptionsError extends OAuthGuardError {
+  readonly problems: readonly string[]
+  constructor (problems: readonly string[]) {
+    super('OAUTH_GUARD_INVALID_OPTIONS', `Invalid fastify-oauth-guard options:\n- ${problems.join('\n- ')}`)
+    this.problems = problems
+  }
+}
+
+/** Thrown when a route is added: its `schema.security` or `authenticate` options cannot be enforced. */
+export class InvalidRouteSecurityError extends OAuthGuardError {
+  constructor (message: string) {
+    super('OAUTH_GUARD_INVALID_ROUTE_SECURITY', message)
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The Fastify side of authentication: one hook per policy that reads the Bearer token,
+ * validates it (a cached token is answered synchronously), checks the policy and sets
+ * `request.auth`, or fails with this package's HTTP errors.
+ */
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
+import { MissingTokenError, OAuthGuardHTTPError, ProviderUnavailableError, type HTTPErrorOptions } from '../errors.js'
+import { kAuthHook, kAuthState } from '../symbols.js'
+import type { AccessTokenValidator } from '../token/access-token-validator.js'
+import type { AuthContext } from '../token/auth-context.js'
+import { readBearerToken, type ReadBearerOptions } from '../token/bearer-token.js'
+import type { Authenticate, AuthenticateOptions } from '../types.js'
+import { checkPolicy, DEFAULT_POLICY, policyFromOptions, type Policy } from './policy.js'
+
+/** A hook that carries its policy, so `onRoute` can document the route it protects. */
+export type AuthHook = onRequestHookHandler & { [kAuthHook]: Policy }
+
+interface RequestState { token: string, auth: AuthContext }
+type StatefulRequest = FastifyRequest & { [kAuthState]?: RequestState }
+
+/** Builds hooks bound to one validator. */
+export class Authenticator {
+  readonly #validator: AccessTokenValidator
+  readonly #bearer: ReadBearerOptions
+  readonly #errors: HTTPErrorOptions
+  readonly #retryAfter: number
+
+  constructor (validator: AccessTokenValidator, options: { realm: string | undefined, maxTokenLength: number, retryAfter: number }) {
+    this.#validator = validator
+    this.#retryAfter = options.retryAfter
+    this.#errors = { realm: options.realm }
+    this.#bearer = { realm: options.realm, maxTokenLength: options.maxTokenLength }
+  }
+
+  /** The hook enforcing `policy`. */
+  hook (policy: Policy): AuthHook {
+    const hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+      this.#run(policy, request as StatefulRequest, reply, done)
+    }
+    return Object.assign(hook, { [kAuthHook]: policy })
+  }
+
+  /** `fastify.authenticate`: a hook when Fastify calls it, a hook factory when you do. */
+  decorator (): Authenticate {
+    const plain = this.hook(DEFAULT_POLICY)
+    function authenticate (this: unknown, first: FastifyRequest | AuthenticateOptions | undefined, reply?: FastifyReply, done?: HookHandlerDoneFunction): unknown {
+      if (reply !== undefined && done !== undefined) return plain.call(this as never, first as FastifyRequest, reply, done)
+      return self.hook(policyFromOptions((first ?? {}) as AuthenticateOptions))
+    }
+    const self = this
+    return Object.assign(authenticate, { [kAuthHook]: DEFAULT_POLICY }) as unknown as Authenticate
+  }
+
+  #run (policy: Policy, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    let token: string | null
+    try {
+      token = readBearerToken({ authorization: request.headers.authorization, rawHeaders: request.raw.rawHeaders, url: request.url }, this.#bearer)
+    } catch (err) {
+      return this.#fail(err, request, reply, done)
+    }
+    if (token === null) {
+      if (policy.requirement.tokenOptional) {
+        request.auth = null
+        return done()
+      }
+      return this.#fail(new MissingTokenError(this.#errors), request, reply, done)
+    }
+    // A second hook on the same request (schema.security and authenticate together) reuses the first result.
+    const state = request[kAuthState]
+    const known = state !== undefined && state.token === token ? state.auth : this.#validator.cached(token)
+    if (known !== undefined) return this.#check(policy, known, token, request, reply, done)
+    this.#validator.validate(token).then(
+      (auth) => this.#check(policy, auth, token, request, reply, done),
+      (err) => this.#fail(err, request, reply, done)
+    )
+  }
+
+  #check (policy: Policy, auth: AuthContext, token: string, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    request[kAuthState] = { token, auth }
+    const outcome = checkPolicy(policy, auth, this.#errors)
+    if (outcome === null) {
+      request.auth = auth
+      return done()
+    }
+    if (outcome instanceof Error) return this.#fail(outcome, request, reply, done)
+    outcome.then((err) => {
+      if (err === null) {
+        request.auth = auth
+        return done()
+      }
+      this.#fail(err, request, reply, done)
+    }, (err) => this.#fail(err, request, reply, done))
+  }
+
+  #fail (err: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    if (!(err instanceof OAuthGuardHTTPError)) {
+      // Unexpected: log it and fail closed without saying why.
+      request.log.error({ err }, 'fastify-oauth-guard: unexpected error while authenticating')
+      err = new ProviderUnavailableError(this.#retryAfter)
+    }
+    const error = err as OAuthGuardHTTPError
+    if (error instanceof ProviderUnavailableError) {
+      request.log.warn({ code: error.code, cause: describeCause(error.cause) }, 'fastify-oauth-guard: identity provider unavailable')
+    } else {
+      request.log.debug({ code: error.code, cause: describeCause(error.cause) }, 'fastify-oauth-guard: request refused')
+    }
+    // Set on the reply too, so a custom error handler that builds its own reply keeps the challenge.
+    reply.headers(error.headers)
+    done(error)
+  }
+}
+
+/** A log-safe summary of an underlying error: its name and message, never a token or a body. */
+function describeCause (cause: unknown): string | undefined {
+  if (!(cause instanceof Error)) return undefined
+  const inner = cause.cause instanceof Error ? ` (${cause.cause.name}: ${cause.cause.message})` : ''
+  return `${cause.name}: ${cause.message}${inner}`
+}

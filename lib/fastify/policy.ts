@@ -1,0 +1,88 @@
+/**
+ * What a route demands of its caller, and the check of one validated token against it.
+ * Framework-free on purpose: the hooks decide *when* to check, this decides *what*.
+ */
+import {
+  ClaimsRejectedError,
+  InsufficientPermissionsError,
+  InsufficientScopeError,
+  InsufficientUserAuthenticationError,
+  InvalidRouteSecurityError,
+  type HTTPErrorOptions
+} from '../errors.js'
+import type { AccessTokenClaims, AuthContext } from '../token/auth-context.js'
+import { evaluateScopes, type Requirement } from '../token/scopes.js'
+import type { AuthenticateOptions } from '../types.js'
+
+/** A route's complete demand. */
+export interface Policy {
+  requirement: Requirement
+  permissions: readonly string[]
+  acr: readonly string[]
+  claims: ((claims: Readonly<AccessTokenClaims>) => boolean | Promise<boolean>) | undefined
+}
+
+/** The policy of a bare `fastify.authenticate`: any valid token. */
+export const DEFAULT_POLICY: Policy = Object.freeze({
+  requirement: Object.freeze({ alternatives: Object.freeze([Object.freeze({ scopes: Object.freeze([]), external: false })]), tokenOptional: false }),
+  permissions: Object.freeze([]),
+  acr: Object.freeze([]),
+  claims: undefined
+})
+
+/** Builds and checks the policy of `fastify.authenticate(options)`; bad options fail when the route is added. */
+export function policyFromOptions (options: AuthenticateOptions): Policy {
+  if (options === null || typeof options !== 'object') throw new InvalidRouteSecurityError('authenticate(options): expected an options object')
+  const known = new Set(['scopes', 'optional', 'permissions', 'acr', 'claims'])
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new InvalidRouteSecurityError(`authenticate(options).${key}: unknown option; expected one of ${[...known].join(', ')}`)
+  }
+  const scopes = stringList(options.scopes, 'scopes')
+  const acr = typeof options.acr === 'string' ? [options.acr] : stringList(options.acr, 'acr')
+  if (options.optional !== undefined && typeof options.optional !== 'boolean') throw new InvalidRouteSecurityError('authenticate(options).optional: expected a boolean')
+  if (options.claims !== undefined && typeof options.claims !== 'function') throw new InvalidRouteSecurityError('authenticate(options).claims: expected a function (claims) => boolean | Promise<boolean>')
+  const alternatives = [{ scopes: [...new Set(scopes)], external: false }]
+  return {
+    requirement: options.optional === true
+      ? { alternatives: [...alternatives, { scopes: null, external: false }], tokenOptional: true }
+      : { alternatives, tokenOptional: false },
+    permissions: stringList(options.permissions, 'permissions'),
+    acr,
+    claims: options.claims as Policy['claims']
+  }
+}
+
+function stringList (value: unknown, name: string): string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '' && !/\s/.test(v))) {
+    throw new InvalidRouteSecurityError(`authenticate(options).${name}: expected an array of non-empty strings without spaces`)
+  }
+  return value
+}
+
+/**
+ * Checks a validated token against a policy, in the order RFC 9470 and RFC 6750 suggest: user
+ * authentication strength (401), then scopes, permissions and custom claims (403).
+ * Resolves to an error to send, or `null`.
+ */
+export function checkPolicy (policy: Policy, auth: AuthContext, errorOptions: HTTPErrorOptions): Error | null | Promise<Error | null> {
+  if (policy.acr.length > 0 && !policy.acr.includes(auth.claims.acr as string)) {
+    return new InsufficientUserAuthenticationError(policy.acr, errorOptions)
+  }
+  const missing = evaluateScopes(policy.requirement, auth.scopes)
+  if (missing !== null) return new InsufficientScopeError(missing, errorOptions)
+  for (const permission of policy.permissions) {
+    if (!auth.permissions.includes(permission)) return new InsufficientPermissionsError(policy.permissions, errorOptions)
+  }
+  if (policy.claims === undefined) return null
+  return checkClaims(policy.claims, auth, errorOptions)
+}
+
+async function checkClaims (check: NonNullable<Policy['claims']>, auth: AuthContext, errorOptions: HTTPErrorOptions): Promise<Error | null> {
+  try {
+    return (await check(auth.claims)) === true ? null : new ClaimsRejectedError(errorOptions)
+  } catch (err) {
+    // A check that throws refuses: failing open on a bug would grant access.
+    return new ClaimsRejectedError({ ...errorOptions, cause: err })
+  }
+}

@@ -1,0 +1,5 @@
+export { oauthGuard, oauthGuard as default } from './plugin.js'
+export * from './errors.js'
+export type * from './types.js'
+export type { ClaimNames } from './token/claims.js'
+export type { RouteSecurity } from './fastify/route-security.js'

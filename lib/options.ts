@@ -1,0 +1,195 @@
+/**
+ * Plugin options: one schema, named defaults, one function that validates everything at
+ * registration, reports every problem at once ("option: expected ..., received ...") and returns
+ * a frozen, fully resolved copy. Nothing is silently corrected.
+ */
+import { Type, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { InvalidOptionsError } from './errors.js'
+import { DEFAULT_MAX_TOKEN_LENGTH } from './token/bearer-token.js'
+import { DEFAULT_CLAIM_NAMES, type ClaimNames } from './token/claims.js'
+import type { AuthorizationServerMetadata } from './token/discovery.js'
+import { DEFAULT_TIMEOUT } from './token/http.js'
+import { DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE } from './token/jwks-cache.js'
+import { DEFAULT_ALGORITHMS, DEFAULT_CLOCK_TOLERANCE } from './token/jwt-verifier.js'
+import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES, type TokenCacheOptions } from './token/token-cache.js'
+import type { ValidationMode } from './token/access-token-validator.js'
+import type { OAuthGuardOptions } from './types.js'
+
+/** Default OpenAPI security scheme name. */
+export const DEFAULT_SECURITY_SCHEME = 'oauth2'
+/** Default `Retry-After` of a 503, in seconds. */
+export const DEFAULT_RETRY_AFTER = 5
+
+const ASYMMETRIC = new Set(DEFAULT_ALGORITHMS)
+const ScopeName = Type.String({ minLength: 1, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' })
+const Millis = Type.Integer({ minimum: 1 })
+
+const OptionsSchema = Type.Object({
+  issuer: Type.String({ minLength: 1 }),
+  audience: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })])),
+  dangerouslyAllowAnyAudience: Type.Optional(Type.Boolean()),
+  securityScheme: Type.Optional(Type.String({ minLength: 1 })),
+  externalSchemes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  validation: Type.Optional(Type.Union([Type.Literal('jwt'), Type.Literal('introspection'), Type.Literal('auto')])),
+  algorithms: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
+  clockTolerance: Type.Optional(Type.Number({ minimum: 0 })),
+  requireAccessTokenType: Type.Optional(Type.Boolean()),
+  realm: Type.Optional(Type.String({ pattern: '^[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]*$' })),
+  timeout: Type.Optional(Millis),
+  retryAfter: Type.Optional(Type.Integer({ minimum: 0 })),
+  maxTokenLength: Type.Optional(Type.Integer({ minimum: 16 })),
+  jwks: Type.Optional(Type.Object({
+    cooldown: Type.Optional(Type.Integer({ minimum: 0 })),
+    maxAge: Type.Optional(Millis)
+  }, { additionalProperties: false })),
+  claims: Type.Optional(Type.Object({
+    id: Type.Optional(Type.String({ minLength: 1 })),
+    scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    permissions: Type.Optional(Type.String({ minLength: 1 }))
+  }, { additionalProperties: false })),
+  cache: Type.Optional(Type.Union([Type.Literal(false), Type.Object({
+    maxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+    maxAge: Type.Optional(Millis)
+  }, { additionalProperties: false })]))
+}, { additionalProperties: false })
+
+/** Options after validation, with every default applied. */
+export interface ResolvedOptions {
+  readonly issuer: string
+  readonly audience: readonly string[] | null
+  readonly securityScheme: string
+  readonly externalSchemes: readonly string[]
+  readonly metadata: Readonly<AuthorizationServerMetadata>
+  readonly validation: ValidationMode
+  readonly algorithms: readonly string[]
+  readonly clockTolerance: number
+  readonly requireAccessTokenType: boolean
+  readonly realm: string | undefined
+  readonly timeout: number
+  readonly retryAfter: number
+  readonly maxTokenLength: number
+  readonly jwks: { readonly cooldown: number, readonly maxAge: number }
+  readonly claims: ClaimNames
+  readonly cache: Readonly<TokenCacheOptions> | null
+}
+
+/** Validates `options`; throws {@link InvalidOptionsError} listing every problem. */
+export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
+  const problems = schemaProblems(OptionsSchema, options)
+  if (options === null || typeof options !== 'object') throw new InvalidOptionsError(problems)
+  problems.push(...semanticProblems(options))
+  if (problems.length > 0) throw new InvalidOptionsError(problems)
+
+  const cache = options.cache === false ? null : options.cache
+  return deepFreeze({
+    issuer: options.issuer,
+    audience: options.audience === undefined ? null : typeof options.audience === 'string' ? [options.audience] : [...options.audience],
+    securityScheme: options.securityScheme ?? DEFAULT_SECURITY_SCHEME,
+    externalSchemes: [...(options.externalSchemes ?? [])],
+    metadata: { ...options.metadata },
+    validation: options.validation ?? 'jwt',
+    algorithms: [...(options.algorithms ?? DEFAULT_ALGORITHMS)],
+    clockTolerance: options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE,
+    requireAccessTokenType: options.requireAccessTokenType ?? false,
+    realm: options.realm,
+    timeout: options.timeout ?? DEFAULT_TIMEOUT,
+    retryAfter: options.retryAfter ?? DEFAULT_RETRY_AFTER,
+    maxTokenLength: options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH,
+    jwks: {
+      cooldown: options.jwks?.cooldown ?? DEFAULT_JWKS_COOLDOWN,
+      maxAge: options.jwks?.maxAge ?? DEFAULT_JWKS_MAX_AGE
+    },
+    claims: {
+      id: options.claims?.id ?? DEFAULT_CLAIM_NAMES.id,
+      scopes: [...(options.claims?.scopes ?? DEFAULT_CLAIM_NAMES.scopes)],
+      permissions: options.claims?.permissions ?? DEFAULT_CLAIM_NAMES.permissions
+    },
+    cache: cache === null
+      ? null
+      : {
+          maxEntries: cache?.maxEntries ?? DEFAULT_CACHE_MAX_ENTRIES,
+          maxBytes: cache?.maxBytes ?? DEFAULT_CACHE_MAX_BYTES,
+          maxAge: cache?.maxAge ?? DEFAULT_CACHE_MAX_AGE
+        }
+  })
+}
+
+/** Every schema violation as "options.path: expected ..., received ...". */
+export function schemaProblems (schema: TSchema, value: unknown, root = 'options'): string[] {
+  const problems: string[] = []
+  for (const error of Value.Errors(schema, value)) {
+    const path = root + error.path.replace(/\//g, '.')
+    const line = `${path}: ${error.message.replace(/^Expected/, 'expected')}, received ${describe(error.value)}`
+    // A union reports its members' errors again at the same path; once is enough.
+    if (!problems.includes(line)) problems.push(line)
+  }
+  return problems
+}
+
+function semanticProblems (options: OAuthGuardOptions): string[] {
+  const problems: string[] = []
+  if (typeof options.issuer === 'string' && options.issuer !== '') {
+    const issuerProblem = urlProblem(options.issuer)
+    if (issuerProblem !== null) problems.push(`options.issuer: ${issuerProblem}`)
+  }
+  if (options.audience === undefined && options.dangerouslyAllowAnyAudience !== true) {
+    problems.push('options.audience: expected the audience your API is known by (its `aud`), received undefined; to accept any audience, set dangerouslyAllowAnyAudience: true')
+  }
+  if (options.audience !== undefined && options.dangerouslyAllowAnyAudience === true) {
+    problems.push('options.dangerouslyAllowAnyAudience: expected it only without options.audience, received both')
+  }
+  for (const alg of Array.isArray(options.algorithms) ? options.algorithms : []) {
+    if (!ASYMMETRIC.has(alg)) {
+      problems.push(`options.algorithms: expected asymmetric JWS algorithms (${DEFAULT_ALGORITHMS.join(', ')}), received ${JSON.stringify(alg)}; "none" and HMAC algorithms are never accepted`)
+    }
+  }
+  for (const [field, value] of Object.entries(options.metadata ?? {})) {
+    if (field.endsWith('_uri') || field.endsWith('_endpoint')) {
+      const problem = typeof value === 'string' ? urlProblem(value) : `expected a URL string, received ${describe(value)}`
+      if (problem !== null) problems.push(`options.metadata.${field}: ${problem}`)
+    }
+  }
+  if (options.securityScheme !== undefined && options.externalSchemes?.includes(options.securityScheme) === true) {
+    problems.push(`options.externalSchemes: expected schemes other than securityScheme, received ${JSON.stringify(options.securityScheme)}`)
+  }
+  return problems
+}
+
+/** HTTPS, or HTTP on a loopback address (a local development provider). */
+function urlProblem (value: string): string | null {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return `expected an absolute URL, received ${JSON.stringify(value)}`
+  }
+  if (url.protocol === 'https:') return url.search === '' && url.hash === '' ? null : `expected a URL without query or fragment, received ${JSON.stringify(value)}`
+  if (url.protocol === 'http:' && isLoopback(url.hostname)) return null
+  return `expected an https URL (http is allowed for localhost only), received ${JSON.stringify(value)}`
+}
+
+function isLoopback (hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+}
+
+function describe (value: unknown): string {
+  if (value === undefined) return 'undefined'
+  if (typeof value === 'function') return 'a function'
+  try {
+    const text = JSON.stringify(value)
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text
+  } catch {
+    return typeof value
+  }
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const child of Object.values(value)) deepFreeze(child)
+  }
+  return value
+}

@@ -1,0 +1,56 @@
+/**
+ * The plugin shell: resolve options, build the validator, decorate Fastify, add the hooks.
+ */
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Authenticator } from './fastify/authenticate.js'
+import { routeSecurityHook, type RouteSecurityState } from './fastify/route-security.js'
+import { resolveOptions } from './options.js'
+import { AccessTokenValidator } from './token/access-token-validator.js'
+import type { AuthContext } from './token/auth-context.js'
+import { MetadataResolver } from './token/discovery.js'
+import { JWKSCache } from './token/jwks-cache.js'
+import { JWTVerifier } from './token/jwt-verifier.js'
+import { TokenCache } from './token/token-cache.js'
+import type { OAuthGuardOptions } from './types.js'
+
+async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuardOptions): Promise<void> {
+  const options = resolveOptions(rawOptions)
+  if (options.audience === null) {
+    fastify.log.warn('fastify-oauth-guard: dangerouslyAllowAnyAudience is set, tokens issued for any audience are accepted')
+  }
+  const metadata = new MetadataResolver(options.issuer, options.metadata, options.timeout)
+  const keys = new JWKSCache(async () => await metadata.get('jwks_uri'), { timeout: options.timeout, ...options.jwks })
+  const jwt = new JWTVerifier({
+    issuer: options.issuer,
+    audience: options.audience,
+    algorithms: options.algorithms,
+    clockTolerance: options.clockTolerance,
+    requireAccessTokenType: options.requireAccessTokenType,
+    keys
+  })
+  const validator = new AccessTokenValidator({
+    mode: options.validation,
+    jwt,
+    introspector: null,
+    claims: options.claims,
+    cache: options.cache === null ? null : new TokenCache<AuthContext>(options.cache),
+    retryAfter: options.retryAfter
+  })
+  const authenticator = new Authenticator(validator, options)
+  const state: RouteSecurityState = { scopes: new Set(), routes: [] }
+
+  fastify.decorateRequest('auth', null)
+  fastify.decorate('authenticate', authenticator.decorator())
+  fastify.addHook('onRoute', routeSecurityHook(authenticator, options.securityScheme, options.externalSchemes, state))
+}
+
+/**
+ * Turns the API into an OAuth 2.0 resource server: validates Bearer access tokens, enforces each
+ * route's `schema.security` scopes, and answers with RFC 6750 errors.
+ *
+ * @example
+ * await app.register(oauthGuard, { issuer: 'https://example.fief.dev', audience: 'https://api.example.com' })
+ * app.get('/items', { schema: { security: [{ oauth2: ['items:read'] }] } }, async (req) => req.auth)
+ */
+export const oauthGuard = fp(oauthGuardPlugin, { fastify: '5.x', name: 'fastify-oauth-guard' })

@@ -1,0 +1,79 @@
+/**
+ * Turns a Bearer token into an {@link AuthContext}: cache first, then local JWT verification.
+ * Provider failures become {@link ProviderUnavailableError} (503): a token we could not check is
+ * neither accepted nor called invalid.
+ */
+import { InvalidTokenError, ProviderUnavailableError } from '../errors.js'
+import type { AuthContext } from './auth-context.js'
+import { buildAuthContext, type ClaimNames } from './claims.js'
+import { IssuerMismatchError } from './discovery.js'
+import { ProviderRequestError } from './http.js'
+import { JWKSUnavailableError } from './jwks-cache.js'
+import type { JWTVerifier } from './jwt-verifier.js'
+import type { TokenCache } from './token-cache.js'
+
+/** Something that validates a token another way (RFC 7662 introspection), returning an AuthContext. */
+export interface TokenIntrospector {
+  introspect (token: string): Promise<AuthContext>
+}
+
+/** Which validation applies: local JWT, remote introspection, or JWT-shaped tokens locally and the rest remotely. */
+export type ValidationMode = 'jwt' | 'introspection' | 'auto'
+
+/** Parts the validator is made of. */
+export interface AccessTokenValidatorOptions {
+  mode: ValidationMode
+  jwt: JWTVerifier | null
+  introspector: TokenIntrospector | null
+  claims: ClaimNames
+  cache: TokenCache<AuthContext> | null
+  /** Seconds, for the `Retry-After` of a 503. */
+  retryAfter: number
+}
+
+/** A compact JWS: three base64url parts. Anything else (JWE, garbage) is not a JWT for `auto`. */
+const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+
+/** Validates access tokens; see the module comment. */
+export class AccessTokenValidator {
+  readonly #options: AccessTokenValidatorOptions
+
+  constructor (options: AccessTokenValidatorOptions) {
+    this.#options = options
+  }
+
+  /** A still-valid cached result, without any I/O. */
+  cached (token: string): AuthContext | undefined {
+    return this.#options.cache?.get(token)
+  }
+
+  /** Validates `token`. Throws InvalidTokenError, TokenExpiredError or ProviderUnavailableError. */
+  async validate (token: string): Promise<AuthContext> {
+    const hit = this.#options.cache?.get(token)
+    if (hit !== undefined) return hit
+    let auth: AuthContext
+    try {
+      auth = await this.#validate(token)
+    } catch (err) {
+      if (err instanceof JWKSUnavailableError || err instanceof ProviderRequestError || err instanceof IssuerMismatchError) {
+        throw new ProviderUnavailableError(this.#options.retryAfter, { cause: err })
+      }
+      throw err
+    }
+    // Introspection results have their own cache, keyed by a hash: raw tokens stay out of it.
+    if (auth.method === 'jwt') this.#options.cache?.set(token, auth, auth.expiresAt.getTime())
+    return auth
+  }
+
+  async #validate (token: string): Promise<AuthContext> {
+    const { mode, jwt, introspector } = this.#options
+    const useJWT = mode === 'jwt' || (mode === 'auto' && JWS_SHAPE.test(token))
+    if (useJWT) {
+      if (jwt === null) throw new InvalidTokenError()
+      const claims = await jwt.verify(token)
+      return buildAuthContext(claims, token, this.#options.claims, 'jwt')
+    }
+    if (introspector === null) throw new InvalidTokenError()
+    return await introspector.introspect(token)
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * JSON over HTTP to the identity provider, with Node's built-in fetch (undici): a bounded
+ * time, a bounded body and no redirects, since a redirect could send us to another host.
+ */
+
+/** Default time allowed for one request to the identity provider, in milliseconds. */
+export const DEFAULT_TIMEOUT = 5000
+/** Largest response body read from the identity provider, in bytes. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024
+
+/** Why a provider request failed. `status` is set for an HTTP error status. */
+export type ProviderFailure = 'network' | 'timeout' | 'status' | 'redirect' | 'invalid-json' | 'too-large'
+
+/** A failed request to the identity provider; never carries the response body. */
+export class ProviderRequestError extends Error {
+  readonly failure: ProviderFailure
+  readonly status: number | undefined
+  constructor (failure: ProviderFailure, url: string, status?: number, options?: { cause?: unknown }) {
+    super(`${failure}${status === undefined ? '' : ` ${status}`} from ${redact(url)}`, options)
+    this.name = 'ProviderRequestError'
+    this.failure = failure
+    this.status = status
+  }
+}
+
+/** A request to send; the body, if any, is form-encoded. */
+export interface JSONRequest {
+  method?: 'GET' | 'POST'
+  headers?: Record<string, string>
+  form?: Record<string, string>
+  /** Milliseconds. Default {@link DEFAULT_TIMEOUT}. */
+  timeout?: number
+}
+
+/** Fetches `url` and parses a JSON object body. Any other outcome is a {@link ProviderRequestError}. */
+export async function fetchJSON (url: string, request: JSONRequest = {}): Promise<Record<string, unknown>> {
+  let response: Response
+  try {
+    response = await fetch(url, {
+      method: request.method ?? 'GET',
+      headers: { accept: 'application/json', ...request.headers },
+      body: request.form === undefined ? undefined : new URLSearchParams(request.form),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(request.timeout ?? DEFAULT_TIMEOUT)
+    })
+  } catch (err) {
+    const name = (err as Error | undefined)?.name
+    throw new ProviderRequestError(name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network', url, undefined, { cause: err })
+  }
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel()
+    throw new ProviderRequestError('redirect', url, response.status)
+  }
+  // The timeout signal also aborts a body that trickles in too slowly.
+  const text = await readBounded(response, url)
+  if (!response.ok) throw new ProviderRequestError('status', url, response.status)
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch (err) {
+    throw new ProviderRequestError('invalid-json', url, undefined, { cause: err })
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ProviderRequestError('invalid-json', url)
+  return body as Record<string, unknown>
+}
+
+async function readBounded (response: Response, url: string): Promise<string> {
+  const length = Number(response.headers.get('content-length'))
+  if (length > MAX_RESPONSE_BYTES) {
+    await response.body?.cancel()
+    throw new ProviderRequestError('too-large', url, response.status)
+  }
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for await (const chunk of response.body ?? []) {
+      size += chunk.byteLength
+      if (size > MAX_RESPONSE_BYTES) throw new ProviderRequestError('too-large', url, response.status)
+      chunks.push(chunk)
+    }
+  } catch (err) {
+    if (err instanceof ProviderRequestError) throw err
+    const name = (err as Error | undefined)?.name
+    throw new ProviderRequestError(name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network', url, undefined, { cause: err })
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** Drops the query and credentials of a URL before it reaches an error message or a log. */
+function redact (url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.origin}${u.pathname}`
+  } catch {
+    return '<invalid URL>'
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The provider's signing keys, fetched from `jwks_uri` and kept in memory.
+ *
+ * - Keys are refreshed when older than `maxAge`; if that refresh fails, the keys already held
+ *   keep working (an outage must not lock out valid tokens), and the failure is retried on the
+ *   next request after that.
+ * - A token whose `kid` is unknown triggers at most one refetch per `cooldown`, so a flood of
+ *   forged `kid`s cannot turn into a flood of requests to the provider.
+ * - Concurrent callers share one request.
+ *
+ * Keys come only from `jwks_uri`: `jwk`, `jku`, `x5u` and `x5c` token headers are never used.
+ *
+ * @see RFC 7517 §5 (JWK Set), RFC 7515 §4.1 (header parameters)
+ */
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose'
+import { fetchJSON, ProviderRequestError } from './http.js'
+
+/** Default minimum time between two refetches caused by unknown `kid`s, in milliseconds. */
+export const DEFAULT_JWKS_COOLDOWN = 30_000
+/** Default age after which keys are refreshed, in milliseconds (a removed key stops working after at most this). */
+export const DEFAULT_JWKS_MAX_AGE = 600_000
+
+/** Options of {@link JWKSCache}. */
+export interface JWKSCacheOptions {
+  /** Milliseconds per request. */
+  timeout: number
+  /** Milliseconds between refetches caused by unknown `kid`s. */
+  cooldown: number
+  /** Milliseconds after which keys are refreshed. */
+  maxAge: number
+}
+
+type KeyResolver = ReturnType<typeof createLocalJWKSet>
+type ResolvedKey = Awaited<ReturnType<KeyResolver>>
+
+/** The JWKS could not be fetched when it was needed; carries the request failure as `cause`. */
+export class JWKSUnavailableError extends Error {
+  constructor (cause: unknown) {
+    super('JWKS unavailable', { cause })
+    this.name = 'JWKSUnavailableError'
+  }
+}
+
+/** In-memory JWKS with refresh, stale-if-error and a refetch cooldown. */
+export class JWKSCache {
+  readonly #uri: () => Promise<string | undefined>
+  readonly #options: JWKSCacheOptions
+  #resolver: KeyResolver | undefined
+  #fetchedAt = 0
+  #lastAttempt = -Infinity
+  #lastFailed = false
+  #pending: Promise<void> | undefined
+  /** Number of JWKS requests made, for tests and metrics. */
+  fetches = 0
+
+  constructor (uri: () => Promise<string | undefined>, options: JWKSCacheOptions) {
+    this.#uri = uri
+    this.#options = options
+  }
+
+  /** The key for a token header, in the shape jose's `jwtVerify` accepts as its key function. */
+  readonly key = async (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<ResolvedKey> => {
+    if (this.#resolver === undefined) {
+      await this.#reload()
+    } else if (Date.now() - this.#fetchedAt > this.#options.maxAge) {
+      await this.#reload().catch(() => {})
+    }
+    try {
+      return await this.#resolver!(header, input)
+    } catch (err) {
+      if (!(err instanceof errors.JWKSNoMatchingKey)) throw err
+      // An unknown kid may be a rotation we have not seen yet; during an outage it must not read as forged.
+      if (Date.now() - this.#lastAttempt < this.#options.cooldown) {
+        if (this.#lastFailed) throw new JWKSUnavailableError(err)
+        throw err
+      }
+      await this.#reload()
+      return await this.#resolver!(header, input)
+    }
+  }
+
+  /** Fetches the keys now, sharing a request already under way. Rejects with {@link JWKSUnavailableError}. */
+  async #reload (): Promise<void> {
+    this.#pending ??= this.#fetch().finally(() => { this.#pending = undefined })
+    return await this.#pending
+  }
+
+  async #fetch (): Promise<void> {
+    this.#lastAttempt = Date.now()
+    this.fetches++
+    try {
+      const uri = await this.#uri()
+      if (uri === undefined) throw new ProviderRequestError('status', 'about:blank')
+      const jwks = await fetchJSON(uri, { timeout: this.#options.timeout })
+      if (!Array.isArray(jwks.keys)) throw new ProviderRequestError('invalid-json', uri)
+      this.#resolver = createLocalJWKSet(jwks as unknown as JSONWebKeySet)
+      this.#fetchedAt = Date.now()
+      this.#lastFailed = false
+    } catch (err) {
+      this.#lastFailed = true
+      throw new JWKSUnavailableError(err)
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Local validation of JWT access tokens with jose: signature against the provider's JWKS,
+ * an explicit asymmetric algorithm allow-list, exact `iss`, `aud` (unless explicitly waived),
+ * required `exp`, `nbf`, a clock tolerance, and a `typ` policy.
+ *
+ * Not checked here: scopes, permissions and ACR (the route's requirement does that), `jti`
+ * replay (access tokens are bearer tokens, reusable until `exp`), and `iat` beyond its type.
+ *
+ * @see RFC 9068 §4 (validating JWT access tokens), RFC 7519 §4.1, RFC 8725 §3 (JWT BCP)
+ */
+import { jwtVerify, errors, type JWTPayload, type JWTVerifyOptions } from 'jose'
+import { InvalidTokenError, TokenExpiredError } from '../errors.js'
+import type { JWKSCache } from './jwks-cache.js'
+
+/** Default allowed algorithms: every asymmetric JWS algorithm. `none` and HS* are never allowed. */
+export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])
+
+/** Default clock tolerance for `exp` and `nbf`, in seconds. */
+export const DEFAULT_CLOCK_TOLERANCE = 5
+
+/** Options of {@link JWTVerifier}. */
+export interface JWTVerifierOptions {
+  issuer: string
+  /** Accepted audiences; `null` when the check was explicitly waived. */
+  audience: readonly string[] | null
+  algorithms: readonly string[]
+  /** Seconds. */
+  clockTolerance: number
+  /** Require `typ: at+jwt` (RFC 9068 §2.1) instead of also accepting `JWT` or no `typ`. */
+  requireAccessTokenType: boolean
+  keys: JWKSCache
+}
+
+/** Verifies JWT access tokens and returns their claims; throws this package's HTTP errors. */
+export class JWTVerifier {
+  readonly #options: JWTVerifyOptions
+  readonly #keys: JWKSCache
+  readonly #strictType: boolean
+
+  constructor (options: JWTVerifierOptions) {
+    this.#keys = options.keys
+    this.#strictType = options.requireAccessTokenType
+    this.#options = {
+      issuer: options.issuer,
+      audience: options.audience === null ? undefined : [...options.audience],
+      algorithms: [...options.algorithms],
+      clockTolerance: options.clockTolerance,
+      requiredClaims: ['exp']
+    }
+  }
+
+  /**
+   * Returns the verified payload. Key fetch failures propagate as they are (the caller turns them
+   * into 503); every token problem becomes {@link InvalidTokenError} or {@link TokenExpiredError}.
+   */
+  async verify (token: string): Promise<JWTPayload> {
+    let result
+    try {
+      result = await jwtVerify(token, this.#keys.key, this.#options)
+    } catch (err) {
+      throw mapJoseError(err)
+    }
+    if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError()
+    return result.payload
+  }
+
+  #acceptsType (typ: unknown): boolean {
+    if (typ === undefined) return !this.#strictType
+    if (typeof typ !== 'string') return false
+    // RFC 7515 §4.1.9: the "application/" prefix may be omitted and media types are case-insensitive.
+    const type = typ.toLowerCase().replace(/^application\//, '')
+    return type === 'at+jwt' || (!this.#strictType && type === 'jwt')
+  }
+}
+
+function mapJoseError (err: unknown): unknown {
+  if (err instanceof errors.JWTExpired) return new TokenExpiredError({ cause: err })
+  if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'nbf' && err.reason === 'check_failed') {
+    return new TokenExpiredError({ cause: err })
+  }
+  if (err instanceof errors.JOSEError || err instanceof TypeError) return new InvalidTokenError({ cause: err })
+  return err
+}

@@ -1,0 +1,100 @@
+/**
+ * Public types, and the one augmentation of Fastify's own types.
+ */
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
+import type { AccessTokenClaims, AuthContext } from './token/auth-context.js'
+import type { AuthorizationServerMetadata } from './token/discovery.js'
+import type { ValidationMode } from './token/access-token-validator.js'
+
+export type { AccessTokenClaims, AuthContext, ValidationMethod } from './token/auth-context.js'
+export type { AuthorizationServerMetadata } from './token/discovery.js'
+export type { ValidationMode } from './token/access-token-validator.js'
+export type { SecurityRequirementObject } from './token/scopes.js'
+
+/** Options of the plugin. Only `issuer` and `audience` are needed for most providers. */
+export interface OAuthGuardOptions {
+  /** The issuer identifier, exactly as the provider's metadata and tokens state it (`iss`). */
+  issuer: string
+  /** Accepted audience(s): a token's `aud` must contain one. Required unless `dangerouslyAllowAnyAudience`. */
+  audience?: string | readonly string[]
+  /** Accept tokens for any audience. Only for providers whose access tokens carry none (Cognito); logs a warning. */
+  dangerouslyAllowAnyAudience?: boolean
+  /** Name of the OpenAPI security scheme this plugin owns. Default `oauth2`. */
+  securityScheme?: string
+  /** Other schemes a route's `schema.security` may name, enforced by your own hooks. Default none. */
+  externalSchemes?: readonly string[]
+  /** Metadata values that replace (or spare) discovery, with RFC 8414 names, e.g. `{ jwks_uri }`. */
+  metadata?: AuthorizationServerMetadata
+  /** `jwt` (default): local verification; `introspection`: RFC 7662; `auto`: JWTs locally, others introspected. */
+  validation?: ValidationMode
+  /** Allowed JWS algorithms (asymmetric only). Default every RS, PS, ES algorithm and EdDSA. */
+  algorithms?: readonly string[]
+  /** Leeway for `exp` and `nbf`, in seconds. Default 5. */
+  clockTolerance?: number
+  /** Require `typ: at+jwt` (RFC 9068). Default false: `at+jwt`, `JWT` and no `typ` are accepted. */
+  requireAccessTokenType?: boolean
+  /** `realm` attribute of every challenge. Default none. */
+  realm?: string
+  /** Time allowed for each request to the provider, in milliseconds. Default 5000. */
+  timeout?: number
+  /** `Retry-After` of the 503 sent when the provider is unreachable, in seconds. Default 5. */
+  retryAfter?: number
+  /** Longest access token accepted, in characters. Default 8192. */
+  maxTokenLength?: number
+  /** Signing key cache. */
+  jwks?: {
+    /** Least time between refetches caused by unknown `kid`s, in milliseconds. Default 30000. */
+    cooldown?: number
+    /** Age after which keys are refreshed, in milliseconds. Default 600000. */
+    maxAge?: number
+  }
+  /** Which claims hold the ID, the scopes and the permissions. Dotted paths reach nested claims. */
+  claims?: {
+    /** Default `sub`. */
+    id?: string
+    /** Default `['scope', 'scp']`. */
+    scopes?: readonly string[]
+    /** Default `permissions`. */
+    permissions?: string
+  }
+  /** Cache of validated JWTs, or `false` to verify every request. */
+  cache?: false | {
+    /** Default 10000. */
+    maxEntries?: number
+    /** Estimated bytes. Default 64 MiB. */
+    maxBytes?: number
+    /** Milliseconds. Default 600000. */
+    maxAge?: number
+  }
+}
+
+/** Per-route options of `fastify.authenticate(options)`. */
+export interface AuthenticateOptions<Claims extends AccessTokenClaims = AccessTokenClaims> {
+  /** Scopes the token must all grant. */
+  scopes?: readonly string[]
+  /** Let requests without a token through with `request.auth = null`. A token that is sent is still validated. */
+  optional?: boolean
+  /** Permissions the token must all grant (claim `claims.permissions`). */
+  permissions?: readonly string[]
+  /** Acceptable `acr` values; any other gets 401 `insufficient_user_authentication` (RFC 9470). */
+  acr?: string | readonly string[]
+  /** Your own check; `false` (or a rejection) gets 403. */
+  claims?: (claims: Readonly<Claims>) => boolean | Promise<boolean>
+}
+
+/** `fastify.authenticate`: a hook as it is, or a function of options returning a hook. */
+export interface Authenticate {
+  (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
+  (options: AuthenticateOptions): onRequestHookHandler
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller, or `null` when the route let an anonymous request through. */
+    auth: AuthContext | null
+  }
+  interface FastifyInstance {
+    /** Validates the Bearer token; see {@link Authenticate}. */
+    authenticate: Authenticate
+  }
+}
