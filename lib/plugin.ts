@@ -12,7 +12,7 @@ import { MetadataResolver } from './token/discovery.js'
 import { JWKSCache } from './token/jwks-cache.js'
 import { JWTVerifier } from './token/jwt-verifier.js'
 import { TokenCache } from './token/token-cache.js'
-import type { OAuthGuardOptions } from './types.js'
+import type { OAuthGuardAPI, OAuthGuardOptions } from './types.js'
 
 async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuardOptions): Promise<void> {
   const options = resolveOptions(rawOptions)
@@ -40,8 +40,16 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   const authenticator = new Authenticator(validator, options)
   const state: RouteSecurityState = { scopes: new Set(), routes: [] }
 
+  const api: OAuthGuardAPI = {
+    options,
+    metadata: async () => await metadata.discover(),
+    scopes: state.scopes,
+    routes: state.routes
+  }
+
   fastify.decorateRequest('auth', null)
   fastify.decorate('authenticate', authenticator.decorator())
+  fastify.decorate('oauthGuard', api)
   fastify.addHook('onRoute', routeSecurityHook(authenticator, options.securityScheme, options.externalSchemes, state))
 }
 

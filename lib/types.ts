@@ -5,6 +5,8 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHo
 import type { AccessTokenClaims, AuthContext } from './token/auth-context.js'
 import type { AuthorizationServerMetadata } from './token/discovery.js'
 import type { ValidationMode } from './token/access-token-validator.js'
+import type { ResolvedOptions } from './options.js'
+import type { RouteSecurity } from './fastify/route-security.js'
 
 export type { AccessTokenClaims, AuthContext, ValidationMethod } from './token/auth-context.js'
 export type { AuthorizationServerMetadata } from './token/discovery.js'
@@ -88,6 +90,18 @@ export interface Authenticate {
   (options: AuthenticateOptions): onRequestHookHandler
 }
 
+/** `fastify.oauthGuard`: what the plugin resolved and collected, for docs and reports. */
+export interface OAuthGuardAPI {
+  /** The validated options, defaults applied. */
+  readonly options: ResolvedOptions
+  /** The provider's metadata (discovered once, merged under `options.metadata`). */
+  metadata (): Promise<AuthorizationServerMetadata>
+  /** Every scope some route requires, filled as routes are added. */
+  readonly scopes: ReadonlySet<string>
+  /** How each route is protected, filled as routes are added. */
+  readonly routes: readonly RouteSecurity[]
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller, or `null` when the route let an anonymous request through. */
@@ -96,5 +110,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Validates the Bearer token; see {@link Authenticate}. */
     authenticate: Authenticate
+    /** See {@link OAuthGuardAPI}. */
+    oauthGuard: OAuthGuardAPI
   }
 }
