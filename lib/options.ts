@@ -22,7 +22,6 @@ export const DEFAULT_SECURITY_SCHEME = 'oauth2'
 export const DEFAULT_RETRY_AFTER = 5
 
 const ASYMMETRIC = new Set(DEFAULT_ALGORITHMS)
-const ScopeName = Type.String({ minLength: 1, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' })
 const Millis = Type.Integer({ minimum: 1 })
 
 const OptionsSchema = Type.Object({

@@ -103,6 +103,13 @@ export interface OAuthGuardAPI {
 }
 
 declare module 'fastify' {
+  // Declared exactly as @fastify/swagger declares them, so both augmentations merge.
+  interface FastifySchema {
+    /** Leave the route out of the docs; the guard leaves it alone too. */
+    hide?: boolean
+    /** OpenAPI security requirements, enforced by this plugin for its own scheme. */
+    security?: ReadonlyArray<{ [securityLabel: string]: readonly string[] }>
+  }
   interface FastifyRequest {
     /** The authenticated caller, or `null` when the route let an anonymous request through. */
     auth: AuthContext | null
