@@ -34,13 +34,23 @@ export class OAuthGuardHTTPError extends OAuthGuardError {
   readonly error: string | undefined
   /** Response headers: `www-authenticate`, or `retry-after` for 503. */
   readonly headers: Record<string, string>
+  readonly #challenge: BearerChallenge | null
   constructor (statusCode: number, code: string, message: string, challenge: BearerChallenge | null, options: HTTPErrorOptions = {}) {
     super(code, message, { cause: options.cause })
     this.statusCode = statusCode
     this.error = challenge?.error
+    this.#challenge = challenge
     this.headers = challenge === null
       ? {}
       : { 'www-authenticate': bearerChallenge({ realm: options.realm, ...challenge }) }
+  }
+
+  /** Sets the `realm` of the challenge (errors raised below the Fastify layer do not know it). */
+  withRealm (realm: string | undefined): this {
+    if (realm !== undefined && this.#challenge !== null) {
+      this.headers['www-authenticate'] = bearerChallenge({ realm, ...this.#challenge })
+    }
+    return this
   }
 }
 

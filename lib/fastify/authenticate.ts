@@ -45,7 +45,7 @@ export class Authenticator {
     const plain = this.hook(DEFAULT_POLICY)
     function authenticate (this: unknown, first: FastifyRequest | AuthenticateOptions | undefined, reply?: FastifyReply, done?: HookHandlerDoneFunction): unknown {
       if (reply !== undefined && done !== undefined) return plain.call(this as never, first as FastifyRequest, reply, done)
-      return self.hook(policyFromOptions((first ?? {}) as AuthenticateOptions))
+      return self.hook(policyFromOptions((first === undefined ? {} : first) as AuthenticateOptions))
     }
     const self = this
     return Object.assign(authenticate, { [kAuthHook]: DEFAULT_POLICY }) as unknown as Authenticate
@@ -98,7 +98,7 @@ export class Authenticator {
       request.log.error({ err }, 'fastify-oauth-guard: unexpected error while authenticating')
       err = new ProviderUnavailableError(this.#retryAfter)
     }
-    const error = err as OAuthGuardHTTPError
+    const error = (err as OAuthGuardHTTPError).withRealm(this.#errors.realm)
     if (error instanceof ProviderUnavailableError) {
       request.log.warn({ code: error.code, cause: describeCause(error.cause) }, 'fastify-oauth-guard: identity provider unavailable')
     } else {

@@ -57,8 +57,9 @@ export async function fetchJSON (url: string, request: JSONRequest = {}): Promis
   let body: unknown
   try {
     body = JSON.parse(text)
-  } catch (err) {
-    throw new ProviderRequestError('invalid-json', url, undefined, { cause: err })
+  } catch {
+    // No cause: V8's SyntaxError quotes the body, which may be an introspection response.
+    throw new ProviderRequestError('invalid-json', url)
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ProviderRequestError('invalid-json', url)
   return body as Record<string, unknown>

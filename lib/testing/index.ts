@@ -1,0 +1,8 @@
+export { createLocalIssuer } from './local-issuer.js'
+export type { LocalIssuer } from './local-issuer.js'
+export { DEFAULT_ALGORITHMS, DEFAULT_AUDIENCE } from './issuer-options.js'
+export type { LocalIssuerOptions } from './issuer-options.js'
+export { SIGNING_ALGORITHMS } from './key-store.js'
+export type { IssuerKeyPair, SigningAlgorithm } from './key-store.js'
+export { ACCESS_TOKEN_TYPE, DEFAULT_EXPIRES_IN, DEFAULT_SUBJECT, encodeJWT } from './token-signer.js'
+export type { SignOptions } from './token-signer.js'

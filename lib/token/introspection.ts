@@ -1,0 +1,178 @@
+/**
+ * Remote validation of access tokens with OAuth 2.0 Token Introspection. The resource server
+ * authenticates with `client_secret_basic` or `client_secret_post`, and the answer is checked as a
+ * JWT's claims would be: `active` must be literally `true`; `iss`, when present, must be the
+ * issuer; `aud` must contain an accepted audience (required whenever an audience is configured,
+ * since an authorization server answers for tokens issued to every API); `exp` and `nbf`, when
+ * present, must hold (clock tolerance included); `token_type`, `token_use` and Keycloak's `typ`,
+ * when present, must say "access token"; a sender-constrained token (`cnf.jkt`, `cnf.x5t#S256`)
+ * is refused, as no proof of possession is checked here.
+ *
+ * An answer without `exp` is accepted (RFC 7662 makes it optional): `claims.exp` stays absent and
+ * `expiresAt` is the end of the cache window, the moment this answer stops being relied on.
+ *
+ * Not checked: `client_id`, `sub` beyond the ID claim being a string, `iat`, `jti`. Signed or
+ * encrypted introspection responses (RFC 9701) are not supported.
+ *
+ * Answers are cached by {@link OutcomeCache} under a SHA-256 of the token; a cached answer is
+ * honoured until `min(exp, cacheMaxTTL)`, so a revoked token keeps working for at most
+ * `cacheMaxTTL` seconds (none with `cacheMaxTTL: 0`).
+ *
+ * @see RFC 7662 §2 (request and response), §4 (security considerations: caching, audience)
+ * @see RFC 6749 §2.3.1 (client password authentication), RFC 9449 §7 (bound tokens)
+ */
+import { InvalidTokenError, ProviderUnavailableError, TokenExpiredError, type HTTPErrorOptions } from '../errors.js'
+import type { TokenIntrospector } from './access-token-validator.js'
+import type { AccessTokenClaims, AuthContext } from './auth-context.js'
+import { buildAuthContext, type ClaimNames } from './claims.js'
+import { fetchJSON, ProviderRequestError } from './http.js'
+import { OutcomeCache, tokenKey, type Outcome, type RefusalReason } from './introspection-cache.js'
+
+/** How the resource server authenticates to the introspection endpoint. */
+export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post'
+
+/** Default client authentication method. */
+export const DEFAULT_INTROSPECTION_AUTH_METHOD: IntrospectionAuthMethod = 'client_secret_basic'
+
+/** Introspection settings after validation, with every default applied. */
+export interface ResolvedIntrospectionOptions {
+  readonly clientId: string
+  /** Not enumerable in the resolved options, so logging them does not print it. */
+  readonly clientSecret: string
+  readonly authMethod: IntrospectionAuthMethod
+  /** Seconds; 0: answers are not cached. */
+  readonly cacheMaxTTL: number
+  readonly cacheMaxEntries: number
+  /** Estimated bytes. */
+  readonly cacheMaxBytes: number
+  /** Seconds; 0: refusals are not cached. */
+  readonly negativeCacheTTL: number
+}
+
+/** What {@link Introspector} needs. */
+export interface IntrospectorOptions {
+  issuer: string
+  /** `null`: the audience check was explicitly waived. */
+  audience: readonly string[] | null
+  /** Seconds. */
+  clockTolerance: number
+  /** Milliseconds per request. */
+  timeout: number
+  /** Seconds, for the `Retry-After` of a 503. */
+  retryAfter: number
+  realm: string | undefined
+  claims: ClaimNames
+  credentials: ResolvedIntrospectionOptions
+  /** The `introspection_endpoint` (from options or discovery). */
+  endpoint: () => Promise<string | undefined>
+}
+
+type CachedAuth = Omit<AuthContext, 'token'>
+
+const ACCESS_TOKEN_TYPES = new Set(['bearer', 'access_token'])
+const ACCESS_TOKEN_USES = new Set(['access', 'access_token'])
+const NON_ACCESS_TYP = new Set(['refresh', 'offline', 'id', 'logout'])
+
+/** RFC 7662 client of one authorization server; see the module comment. */
+export class Introspector implements TokenIntrospector {
+  readonly #options: IntrospectorOptions
+  readonly #errors: HTTPErrorOptions
+  /** Exposed for tests and metrics: sizes only, never keys. */
+  readonly cache: OutcomeCache<CachedAuth>
+
+  constructor (options: IntrospectorOptions) {
+    this.#options = options
+    this.#errors = { realm: options.realm }
+    const { cacheMaxTTL, negativeCacheTTL, cacheMaxEntries, cacheMaxBytes } = options.credentials
+    this.cache = new OutcomeCache({ maxTTL: cacheMaxTTL * 1000, negativeTTL: negativeCacheTTL * 1000, maxEntries: cacheMaxEntries, maxBytes: cacheMaxBytes })
+  }
+
+  /**
+   * Validates `token` remotely (or from the cache). Throws InvalidTokenError, TokenExpiredError,
+   * ProviderUnavailableError (no endpoint known), or ProviderRequestError (the caller maps it to 503).
+   */
+  async introspect (token: string): Promise<AuthContext> {
+    const outcome = await this.cache.load(tokenKey(token), async () => await this.#introspect(token))
+    if (!outcome.active) throw this.#refusal(outcome.reason)
+    return { ...outcome.value, token }
+  }
+
+  async #introspect (token: string): Promise<Outcome<CachedAuth>> {
+    const endpoint = await this.#options.endpoint()
+    if (typeof endpoint !== 'string') {
+      throw new ProviderUnavailableError(this.#options.retryAfter, {
+        cause: new Error('The provider metadata has no introspection_endpoint; set options.metadata.introspection_endpoint')
+      })
+    }
+    const { clientId, clientSecret, authMethod } = this.#options.credentials
+    const form: Record<string, string> = { token, token_type_hint: 'access_token' }
+    const headers: Record<string, string> = {}
+    if (authMethod === 'client_secret_basic') {
+      headers.authorization = `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString('base64')}`
+    } else {
+      form.client_id = clientId
+      form.client_secret = clientSecret
+    }
+    const response = await fetchJSON(endpoint, { method: 'POST', headers, form, timeout: this.#options.timeout })
+    // Anything but a boolean is a broken provider, not a verdict on the token.
+    if (typeof response.active !== 'boolean') throw new ProviderRequestError('invalid-json', endpoint)
+    return this.#check(response as AccessTokenClaims)
+  }
+
+  #check (claims: AccessTokenClaims): Outcome<CachedAuth> {
+    const refused = (reason: RefusalReason): Outcome<CachedAuth> => ({ active: false, reason })
+    const { issuer, audience, clockTolerance, credentials } = this.#options
+    if (claims.active !== true) return refused('invalid')
+    if (claims.iss !== undefined && claims.iss !== issuer) return refused('invalid')
+    if (audience !== null && !hasAudience(claims.aud, audience)) return refused('invalid')
+    if (!isOneOf(claims.token_type, ACCESS_TOKEN_TYPES) || !isOneOf(claims.token_use, ACCESS_TOKEN_USES)) return refused('invalid')
+    if (typeof claims.typ === 'string' && NON_ACCESS_TYP.has(claims.typ.toLowerCase())) return refused('invalid')
+    if (isSenderConstrained(claims.cnf)) return refused('invalid')
+    const now = Date.now() / 1000
+    for (const name of ['exp', 'nbf', 'iat'] as const) {
+      if (claims[name] !== undefined && (typeof claims[name] !== 'number' || !Number.isFinite(claims[name]))) return refused('invalid')
+    }
+    if (claims.exp !== undefined && claims.exp + clockTolerance <= now) return refused('expired')
+    if (claims.nbf !== undefined && claims.nbf - clockTolerance > now) return refused('expired')
+
+    const until = claims.exp === undefined ? Infinity : claims.exp * 1000
+    // Without exp, expiresAt is honest about what we know: the answer is relied on for cacheMaxTTL.
+    const exp = claims.exp ?? Math.floor(now + credentials.cacheMaxTTL)
+    let context: AuthContext
+    try {
+      context = buildAuthContext({ ...claims, exp }, '', this.#options.claims, 'introspection')
+    } catch {
+      return refused('invalid')
+    }
+    const { token: _token, ...value } = context
+    return { active: true, value: { ...value, claims }, until, bytes: estimateBytes(claims) }
+  }
+
+  #refusal (reason: RefusalReason): InvalidTokenError | TokenExpiredError {
+    return reason === 'expired' ? new TokenExpiredError(this.#errors) : new InvalidTokenError(this.#errors)
+  }
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-encoded before being joined for Basic. */
+function formEncode (value: string): string {
+  return encodeURIComponent(value).replace(/%20/g, '+')
+}
+
+function hasAudience (aud: unknown, accepted: readonly string[]): boolean {
+  if (typeof aud === 'string') return accepted.includes(aud)
+  return Array.isArray(aud) && aud.some((value) => typeof value === 'string' && accepted.includes(value))
+}
+
+/** Absent, or a string in `allowed` (case-insensitive). */
+function isOneOf (value: unknown, allowed: ReadonlySet<string>): boolean {
+  return value === undefined || (typeof value === 'string' && allowed.has(value.toLowerCase()))
+}
+
+function isSenderConstrained (cnf: unknown): boolean {
+  return cnf !== null && typeof cnf === 'object' && (Object.hasOwn(cnf, 'jkt') || Object.hasOwn(cnf, 'x5t#S256'))
+}
+
+/** A rough size of a cached answer: its JSON text in UTF-16, plus the entry's own overhead. */
+function estimateBytes (claims: AccessTokenClaims): number {
+  return JSON.stringify(claims).length * 2 + 512
+}

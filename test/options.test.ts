@@ -1,0 +1,61 @@
+import t from 'tap'
+import { InvalidOptionsError } from '../lib/errors.js'
+import { DEFAULT_RETRY_AFTER, DEFAULT_SECURITY_SCHEME, resolveOptions } from '../lib/options.js'
+import type { OAuthGuardOptions } from '../lib/types.js'
+
+const base = { issuer: 'https://id.example.com', audience: 'https://api.example.com' }
+
+t.test('applies named defaults and freezes the result', async (t) => {
+  const options = resolveOptions(base)
+  t.equal(options.securityScheme, DEFAULT_SECURITY_SCHEME)
+  t.equal(options.retryAfter, DEFAULT_RETRY_AFTER)
+  t.same(options.audience, ['https://api.example.com'])
+  t.equal(options.validation, 'jwt')
+  t.ok(Object.isFrozen(options))
+  t.ok(Object.isFrozen(options.claims.scopes))
+  t.same(resolveOptions({ ...base, cache: false }).cache, null)
+})
+
+t.test('reports every problem at once, each naming its option', async (t) => {
+  const err = t.throws(() => resolveOptions({
+    issuer: 'ftp://id.example.com',
+    audience: 42,
+    algorithms: ['none', 'HS256'],
+    timeout: -1,
+    typo: true
+  } as unknown as OAuthGuardOptions)) as InvalidOptionsError
+  t.type(err, InvalidOptionsError)
+  t.equal(err.code, 'OAUTH_GUARD_INVALID_OPTIONS')
+  const text = err.problems.join('\n')
+  t.match(text, /options\.audience: expected/)
+  t.match(text, /options\.timeout: expected integer to be greater or equal to 1, received -1/)
+  t.match(text, /options\.typo/)
+  t.match(text, /options\.issuer: expected an https URL/)
+  t.match(text, /options\.algorithms: .*received "none"/)
+  t.match(text, /options\.algorithms: .*received "HS256"/)
+  t.match(err.message, /^Invalid fastify-oauth-guard options:\n- /)
+})
+
+t.test('audience is required unless waived explicitly, and not both', async (t) => {
+  t.throws(() => resolveOptions({ issuer: base.issuer }), /options\.audience: expected the audience/)
+  t.equal(resolveOptions({ issuer: base.issuer, dangerouslyAllowAnyAudience: true }).audience, null)
+  t.throws(() => resolveOptions({ ...base, dangerouslyAllowAnyAudience: true }), /only without options\.audience/)
+})
+
+t.test('http is allowed for loopback issuers only; URLs must be absolute', async (t) => {
+  t.doesNotThrow(() => resolveOptions({ ...base, issuer: 'http://127.0.0.1:3000' }))
+  t.doesNotThrow(() => resolveOptions({ ...base, issuer: 'http://localhost:3000/realms/x' }))
+  t.throws(() => resolveOptions({ ...base, issuer: 'http://id.example.com' }), /https URL/)
+  t.throws(() => resolveOptions({ ...base, issuer: 'not a url' }), /absolute URL/)
+  t.throws(() => resolveOptions({ ...base, issuer: 'https://id.example.com?x=1' }), /without query/)
+  t.throws(() => resolveOptions({ ...base, metadata: { jwks_uri: 'http://evil.example.com/jwks' } }), /options\.metadata\.jwks_uri/)
+  t.throws(() => resolveOptions({ ...base, metadata: { jwks_uri: 3 as never } }), /options\.metadata\.jwks_uri: expected a URL string/)
+})
+
+t.test('an external scheme cannot be the plugin own scheme', async (t) => {
+  t.throws(() => resolveOptions({ ...base, securityScheme: 'bearer', externalSchemes: ['bearer'] }), /options\.externalSchemes/)
+})
+
+t.test('a non-object is refused', async (t) => {
+  t.throws(() => resolveOptions(null as never), InvalidOptionsError)
+})

@@ -1,0 +1,47 @@
+import t from 'tap'
+import { InvalidTokenError } from '../../lib/errors.js'
+import { buildAuthContext, DEFAULT_CLAIM_NAMES, readPath } from '../../lib/token/claims.js'
+
+const exp = Math.floor(Date.now() / 1000) + 60
+const build = (claims: Record<string, unknown>, names = DEFAULT_CLAIM_NAMES) => buildAuthContext({ sub: 'u1', exp, ...claims }, 'tok', names, 'jwt')
+
+t.test('builds id, scopes, permissions, token, claims and expiresAt', async (t) => {
+  const auth = build({ scope: 'a b', permissions: ['p1'] })
+  t.equal(auth.id, 'u1')
+  t.same(auth.scopes, ['a', 'b'])
+  t.same(auth.permissions, ['p1'])
+  t.equal(auth.token, 'tok')
+  t.equal(auth.expiresAt.getTime(), exp * 1000)
+  t.equal(auth.method, 'jwt')
+})
+
+t.test('scopes merge scope and scp, string or array, without duplicates or empty items', async (t) => {
+  t.same(build({ scope: ' a  b ', scp: ['b', 'c'] }).scopes, ['a', 'b', 'c'])
+  t.same(build({ scp: 'x y' }).scopes, ['x', 'y'])
+  t.same(build({}).scopes, [])
+})
+
+t.test('claims of the wrong type make the token invalid', async (t) => {
+  t.throws(() => build({ scope: 42 }), InvalidTokenError)
+  t.throws(() => build({ scp: ['a', 1] }), InvalidTokenError)
+  t.throws(() => build({ scp: { a: 1 } }), InvalidTokenError)
+  t.throws(() => build({ permissions: { read: true } }), InvalidTokenError)
+  t.throws(() => build({ sub: 12 }), InvalidTokenError)
+  t.throws(() => build({ sub: '' }), InvalidTokenError)
+  t.throws(() => build({ sub: undefined }), InvalidTokenError)
+  t.throws(() => build({ exp: '123' }), InvalidTokenError)
+  t.throws(() => build({ exp: Infinity }), InvalidTokenError)
+})
+
+t.test('permissions may also be a space-separated string', async (t) => {
+  t.same(build({ permissions: 'a b' }).permissions, ['a', 'b'])
+})
+
+t.test('claim names are configurable, dotted paths reach nested claims', async (t) => {
+  const auth = build({ uid: 'okta-1', realm_access: { roles: ['r1'] } }, { id: 'uid', scopes: ['scp'], permissions: 'realm_access.roles' })
+  t.equal(auth.id, 'okta-1')
+  t.same(auth.permissions, ['r1'])
+  t.equal(readPath({ 'a.b': 1 }, 'a.b'), 1, 'a claim whose name has a dot wins')
+  t.equal(readPath({ a: null }, 'a.b'), undefined)
+  t.equal(readPath({ a: { b: 2 } }, 'a.c'), undefined)
+})
