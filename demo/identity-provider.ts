@@ -259,6 +259,8 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
       await post('/token/revocation', client, { token })
     },
     close () {
+      // Idempotent: tests stop the provider mid-test to simulate an outage, and teardown closes again.
+      if (!server.listening) return Promise.resolve()
       return new Promise<void>((resolve, reject) => {
         server.close((err) => err ? reject(err) : resolve())
         server.closeAllConnections()

@@ -129,17 +129,25 @@ export class ClaimsRejectedError extends OAuthGuardHTTPError {
   }
 }
 
-/** 401 `insufficient_user_authentication` with `acr_values`, so a client can step up (RFC 9470 §3). */
+/**
+ * 401 `insufficient_user_authentication` with `acr_values` (acceptable levels, in order of
+ * preference) and/or `max_age` (seconds since the user last authenticated), so a client can step up
+ * (RFC 9470 §3). An attribute with nothing to say is left out.
+ */
 export class InsufficientUserAuthenticationError extends OAuthGuardHTTPError {
   readonly acrValues: readonly string[]
-  constructor (acrValues: readonly string[], options?: HTTPErrorOptions) {
+  /** Seconds; `undefined` when the route sets no `maxAge`. */
+  readonly maxAge: number | undefined
+  constructor (acrValues: readonly string[], options?: HTTPErrorOptions & { maxAge?: number }) {
     const text = 'A stronger authentication level is required'
     super(401, 'OAUTH_GUARD_INSUFFICIENT_USER_AUTHENTICATION', text, {
       error: 'insufficient_user_authentication',
       error_description: text,
-      acr_values: acrValues.join(' ')
+      acr_values: acrValues.length > 0 ? acrValues.join(' ') : undefined,
+      max_age: options?.maxAge
     }, options)
     this.acrValues = acrValues
+    this.maxAge = options?.maxAge
   }
 }
 
