@@ -1,0 +1,91 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t, { type Test } from 'tap'
+import { discoveryURLs, IssuerMismatchError, MetadataResolver } from '../../lib/token/discovery.js'
+import { ProviderRequestError } from '../../lib/token/http.js'
+
+type Handler = (req: IncomingMessage, res: ServerResponse, origin: string) => void
+
+/** A provider whose well-known answers are whatever the test says. */
+async function provider (t: Test, handler: Handler): Promise<{ origin: string, hits: string[] }> {
+  const hits: string[] = []
+  let origin = ''
+  const server = createServer((req, res) => {
+    hits.push(req.url ?? '')
+    handler(req, res, origin)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  return { origin, hits }
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+}
+
+t.test('well-known URLs: OIDC appends, RFC 8414 inserts, for issuers with and without a path', async (t) => {
+  t.same(discoveryURLs('https://id.example.com'), ['https://id.example.com/.well-known/openid-configuration', 'https://id.example.com/.well-known/oauth-authorization-server'])
+  t.same(discoveryURLs('https://id.example.com/'), ['https://id.example.com/.well-known/openid-configuration', 'https://id.example.com/.well-known/oauth-authorization-server'])
+  t.same(discoveryURLs('https://id.example.com/realms/demo'), ['https://id.example.com/realms/demo/.well-known/openid-configuration', 'https://id.example.com/.well-known/oauth-authorization-server/realms/demo'])
+})
+
+t.test('OpenID Connect discovery, cached after success, concurrent callers share one request', async (t) => {
+  const { origin, hits } = await provider(t, (req, res, origin) => json(res, 200, { issuer: `${origin}/tenant`, jwks_uri: `${origin}/tenant/jwks` }))
+  const resolver = new MetadataResolver(`${origin}/tenant`, {}, 1000)
+  const [a, b] = await Promise.all([resolver.get('jwks_uri'), resolver.get('jwks_uri')])
+  t.equal(a, `${origin}/tenant/jwks`)
+  t.equal(b, a)
+  await resolver.discover()
+  t.same(hits, ['/tenant/.well-known/openid-configuration'])
+  t.equal(resolver.current?.jwks_uri, a)
+})
+
+t.test('falls back to RFC 8414 when the OIDC document is not found', async (t) => {
+  const { origin, hits } = await provider(t, (req, res, origin) => {
+    if (req.url === '/.well-known/oauth-authorization-server/tenant') return json(res, 200, { issuer: `${origin}/tenant`, jwks_uri: 'x' })
+    json(res, 404, {})
+  })
+  const resolver = new MetadataResolver(`${origin}/tenant`, {}, 1000)
+  t.equal(await resolver.get('jwks_uri'), 'x')
+  t.same(hits, ['/tenant/.well-known/openid-configuration', '/.well-known/oauth-authorization-server/tenant'])
+})
+
+t.test('the metadata issuer must equal the configured issuer exactly', async (t) => {
+  const { origin } = await provider(t, (req, res, origin) => json(res, 200, { issuer: `${origin}/`, jwks_uri: 'x' }))
+  const resolver = new MetadataResolver(origin, {}, 1000)
+  await t.rejects(resolver.discover(), IssuerMismatchError)
+})
+
+t.test('given metadata skips discovery for the fields it has, and wins over discovered ones', async (t) => {
+  const { origin, hits } = await provider(t, (req, res, origin) => json(res, 200, { issuer: origin, jwks_uri: 'discovered', token_endpoint: 'discovered-token' }))
+  const resolver = new MetadataResolver(origin, { jwks_uri: 'given' }, 1000)
+  t.equal(await resolver.get('jwks_uri'), 'given')
+  t.same(hits, [], 'no request for a given field')
+  t.equal(await resolver.get('token_endpoint'), 'discovered-token')
+  t.equal((await resolver.discover()).jwks_uri, 'given')
+})
+
+t.test('a failure is not cached: the next call tries again', async (t) => {
+  let fail = true
+  const { origin, hits } = await provider(t, (req, res, origin) => fail ? json(res, 503, {}) : json(res, 200, { issuer: origin, jwks_uri: 'ok' }))
+  const resolver = new MetadataResolver(origin, {}, 1000)
+  await t.rejects(resolver.discover(), ProviderRequestError)
+  t.equal(hits.length, 1, 'a 5xx does not fall back to a second URL')
+  fail = false
+  t.equal(await resolver.get('jwks_uri'), 'ok')
+})
+
+t.test('unreachable, slow, redirecting or garbage providers fail with ProviderRequestError', async (t) => {
+  const { origin } = await provider(t, (req, res) => {
+    if (req.url?.startsWith('/slow')) return void setTimeout(() => json(res, 200, {}), 500)
+    if (req.url?.startsWith('/redirect')) return void res.writeHead(302, { location: 'http://127.0.0.2/' }).end()
+    if (req.url?.startsWith('/array')) return json(res, 200, [1])
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{not json')
+  })
+  const cases: Array<[string, string]> = [['http://127.0.0.1:9', 'network'], [`${origin}/slow`, 'timeout'], [`${origin}/redirect`, 'redirect'], [`${origin}/garbage`, 'invalid-json'], [`${origin}/array`, 'invalid-json']]
+  for (const [issuer, failure] of cases) {
+    const resolver = new MetadataResolver(issuer, {}, 100)
+    await t.rejects(resolver.discover(), { name: 'ProviderRequestError', failure }, failure)
+  }
+})
