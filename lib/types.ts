@@ -7,11 +7,21 @@ import type { AuthorizationServerMetadata } from './token/discovery.js'
 import type { ValidationMode } from './token/access-token-validator.js'
 import type { ResolvedOptions } from './options.js'
 import type { RouteSecurity } from './fastify/route-security.js'
+import type { IntrospectionOptions } from './token/introspection.js'
+import type { UserInfo } from './token/userinfo.js'
+import type { DocsOptions } from './openapi/docs-options.js'
 
 export type { AccessTokenClaims, AuthContext, ValidationMethod } from './token/auth-context.js'
 export type { AuthorizationServerMetadata } from './token/discovery.js'
 export type { ValidationMode } from './token/access-token-validator.js'
 export type { SecurityRequirementObject } from './token/scopes.js'
+export type { IntrospectionAuthMethod, IntrospectionOptions } from './token/introspection.js'
+export type { UserInfo } from './token/userinfo.js'
+export type { DocsOpenAPIOptions, DocsOptions } from './openapi/docs-options.js'
+export type { OAuthGuardDocs, OpenAPIDocument } from './openapi/docs-pieces.js'
+export type { OAuth2SecurityScheme, OAuthFlowObject } from './openapi/security-scheme.js'
+export type { SwaggerUIInitOAuth } from './openapi/swagger-ui.js'
+export type { ErrorResponse } from './openapi/error-responses.js'
 
 /** Options of the plugin. Only `issuer` and `audience` are needed for most providers. */
 export interface OAuthGuardOptions {
@@ -68,6 +78,19 @@ export interface OAuthGuardOptions {
     /** Milliseconds. Default 600000. */
     maxAge?: number
   }
+  /** RFC 7662 introspection: the API's credentials and the answer cache. Required with `validation` `introspection` or `auto`. */
+  introspection?: IntrospectionOptions
+  /** Cache of `request.userinfo()`, per issuer, subject and granted scopes. */
+  userinfo?: {
+    /** Seconds a response is reused. Default 60; `0` asks every time (concurrent calls still share one request). */
+    ttl?: number
+    /** Default 1000. */
+    maxEntries?: number
+  }
+  /** Descriptions of your scopes for the OpenAPI document and Swagger UI, e.g. `{ 'items:read': 'Read items' }`. Default none: a scope is described by the routes requiring it. */
+  scopes?: Readonly<Record<string, string>>
+  /** Register @fastify/swagger and @fastify/swagger-ui with Swagger UI login (optional peer dependencies). Default none; see also `oauthGuardDocs`. */
+  docs?: DocsOptions
 }
 
 /** Per-route options of `fastify.authenticate(options)`. */
@@ -80,6 +103,8 @@ export interface AuthenticateOptions<Claims extends AccessTokenClaims = AccessTo
   permissions?: readonly string[]
   /** Acceptable `acr` values; any other gets 401 `insufficient_user_authentication` (RFC 9470). */
   acr?: string | readonly string[]
+  /** Longest time since the user authenticated (`auth_time`), in seconds; older or unknown gets 401 `insufficient_user_authentication` with `max_age` (RFC 9470). */
+  maxAge?: number
   /** Your own check; `false` (or a rejection) gets 403. */
   claims?: (claims: Readonly<Claims>) => boolean | Promise<boolean>
 }
@@ -87,7 +112,7 @@ export interface AuthenticateOptions<Claims extends AccessTokenClaims = AccessTo
 /** `fastify.authenticate`: a hook as it is, or a function of options returning a hook. */
 export interface Authenticate {
   (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
-  (options: AuthenticateOptions): onRequestHookHandler
+  (options?: AuthenticateOptions): onRequestHookHandler
 }
 
 /** `fastify.oauthGuard`: what the plugin resolved and collected, for docs and reports. */
@@ -113,6 +138,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller, or `null` when the route let an anonymous request through. */
     auth: AuthContext | null
+    /**
+     * The caller's OpenID Connect userinfo, cached per subject and scopes. Rejects with this
+     * package's HTTP errors: 401 without `request.auth` or when the provider refuses the token,
+     * 403 when the token lacks `openid`, 502 when the provider answers badly, 503 when unreachable.
+     */
+    userinfo: () => Promise<UserInfo>
   }
   interface FastifyInstance {
     /** Validates the Bearer token; see {@link Authenticate}. */
