@@ -41,7 +41,10 @@ export async function buildServer (spec: ServerSpec): Promise<FastifyInstance> {
       const verifyToken = createFloorVerifier({ issuer: spec.issuer, audience: spec.audience, keys: spec.keys })
       app.get('/items', {
         onRequest (request, reply, done) {
-          if (verifyToken(request.headers.authorization) === null) return reply.code(401).send()
+          if (verifyToken(request.headers.authorization) === null) {
+            reply.code(401).send()
+            return
+          }
           done()
         }
       }, handler)

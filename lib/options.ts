@@ -14,7 +14,10 @@ import { DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE } from './token/jwks-cache.
 import { DEFAULT_ALGORITHMS, DEFAULT_CLOCK_TOLERANCE } from './token/jwt-verifier.js'
 import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES, type TokenCacheOptions } from './token/token-cache.js'
 import type { ValidationMode } from './token/access-token-validator.js'
+import { resolveIntrospectionOptions, type ResolvedIntrospectionOptions } from './token/introspection.js'
+import { DEFAULT_USERINFO_MAX_ENTRIES, DEFAULT_USERINFO_TTL } from './token/userinfo.js'
 import type { OAuthGuardOptions } from './types.js'
+import { docsProblems, DocsOptionsSchema, scopeDescriptionProblems } from './openapi/docs-options.js'
 
 /** Default OpenAPI security scheme name. */
 export const DEFAULT_SECURITY_SCHEME = 'oauth2'
@@ -52,7 +55,22 @@ const OptionsSchema = Type.Object({
     maxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
     maxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
     maxAge: Type.Optional(Millis)
-  }, { additionalProperties: false })]))
+  }, { additionalProperties: false })])),
+  introspection: Type.Optional(Type.Object({
+    clientId: Type.String({ minLength: 1 }),
+    clientSecret: Type.String({ minLength: 1 }),
+    authMethod: Type.Optional(Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post')])),
+    cacheMaxTTL: Type.Optional(Type.Number({ minimum: 0 })),
+    cacheMaxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
+    cacheMaxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+    negativeCacheTTL: Type.Optional(Type.Number({ minimum: 0 }))
+  }, { additionalProperties: false })),
+  userinfo: Type.Optional(Type.Object({
+    ttl: Type.Optional(Type.Number({ minimum: 0 })),
+    maxEntries: Type.Optional(Type.Integer({ minimum: 1 }))
+  }, { additionalProperties: false })),
+  scopes: Type.Optional(Type.Record(Type.String(), Type.String())),
+  docs: Type.Optional(DocsOptionsSchema)
 }, { additionalProperties: false })
 
 /** Options after validation, with every default applied. */
@@ -73,6 +91,12 @@ export interface ResolvedOptions {
   readonly jwks: { readonly cooldown: number, readonly maxAge: number }
   readonly claims: ClaimNames
   readonly cache: Readonly<TokenCacheOptions> | null
+  /** `null` with `validation: 'jwt'`. */
+  readonly introspection: ResolvedIntrospectionOptions | null
+  /** Seconds; entries. */
+  readonly userinfo: { readonly ttl: number, readonly maxEntries: number }
+  /** Scope → description, for the OpenAPI document. */
+  readonly scopes: Readonly<Record<string, string>>
 }
 
 /** Validates `options`; throws {@link InvalidOptionsError} listing every problem. */
@@ -112,7 +136,13 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
           maxEntries: cache?.maxEntries ?? DEFAULT_CACHE_MAX_ENTRIES,
           maxBytes: cache?.maxBytes ?? DEFAULT_CACHE_MAX_BYTES,
           maxAge: cache?.maxAge ?? DEFAULT_CACHE_MAX_AGE
-        }
+        },
+    introspection: options.introspection === undefined ? null : resolveIntrospectionOptions(options.introspection),
+    userinfo: {
+      ttl: options.userinfo?.ttl ?? DEFAULT_USERINFO_TTL,
+      maxEntries: options.userinfo?.maxEntries ?? DEFAULT_USERINFO_MAX_ENTRIES
+    },
+    scopes: { ...options.scopes }
   })
 }
 
@@ -154,6 +184,14 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
   if (options.securityScheme !== undefined && options.externalSchemes?.includes(options.securityScheme) === true) {
     problems.push(`options.externalSchemes: expected schemes other than securityScheme, received ${JSON.stringify(options.securityScheme)}`)
   }
+  const validation = options.validation ?? 'jwt'
+  if (validation !== 'jwt' && options.introspection === undefined) {
+    problems.push(`options.introspection: expected { clientId, clientSecret } (the API's credentials at the introspection endpoint) with validation ${JSON.stringify(validation)}, received undefined`)
+  }
+  if (validation === 'jwt' && options.introspection !== undefined) {
+    problems.push("options.introspection: expected only with validation 'introspection' or 'auto', received it with validation 'jwt'")
+  }
+  problems.push(...scopeDescriptionProblems(options.scopes), ...docsProblems(options.docs, options.securityScheme ?? DEFAULT_SECURITY_SCHEME))
   return problems
 }
 

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Authenticator } from './fastify/authenticate.js'
 import { routeSecurityHook, type RouteSecurityState } from './fastify/route-security.js'
+import { decorateUserinfo } from './fastify/userinfo.js'
 import { resolveOptions } from './options.js'
 import { AccessTokenValidator } from './token/access-token-validator.js'
 import type { AuthContext } from './token/auth-context.js'
@@ -12,7 +13,11 @@ import { MetadataResolver } from './token/discovery.js'
 import { JWKSCache } from './token/jwks-cache.js'
 import { JWTVerifier } from './token/jwt-verifier.js'
 import { TokenCache } from './token/token-cache.js'
+import { Introspector } from './token/introspection.js'
+import { UserinfoClient } from './token/userinfo.js'
 import type { OAuthGuardAPI, OAuthGuardOptions } from './types.js'
+import { createDocsState, docsRouteHook } from './openapi/docs-state.js'
+import { registerDocs } from './openapi/docs-plugin.js'
 
 async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuardOptions): Promise<void> {
   const options = resolveOptions(rawOptions)
@@ -29,10 +34,15 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     requireAccessTokenType: options.requireAccessTokenType,
     keys
   })
+  const { issuer, audience, clockTolerance, timeout, retryAfter, realm } = options
+  const introspector = options.introspection === null
+    ? null
+    : new Introspector({ issuer, audience, clockTolerance, timeout, retryAfter, realm, claims: options.claims, credentials: options.introspection, endpoint: async () => await metadata.get('introspection_endpoint') })
+  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, endpoint: async () => await metadata.get('userinfo_endpoint') })
   const validator = new AccessTokenValidator({
     mode: options.validation,
     jwt,
-    introspector: null,
+    introspector,
     claims: options.claims,
     cache: options.cache === null ? null : new TokenCache<AuthContext>(options.cache),
     retryAfter: options.retryAfter
@@ -48,9 +58,12 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   }
 
   fastify.decorateRequest('auth', null)
+  decorateUserinfo(fastify, userinfo, { realm })
   fastify.decorate('authenticate', authenticator.decorator())
   fastify.decorate('oauthGuard', api)
   fastify.addHook('onRoute', routeSecurityHook(authenticator, options.securityScheme, options.externalSchemes, state))
+  fastify.addHook('onRoute', docsRouteHook(createDocsState(api)))
+  if (rawOptions.docs !== undefined) await registerDocs(fastify, rawOptions.docs)
 }
 
 /**

@@ -1,6 +1,13 @@
 /**
  * What a route demands of its caller, and the check of one validated token against it.
  * Framework-free on purpose: the hooks decide *when* to check, this decides *what*.
+ *
+ * `optional: true` only concerns the absence of a token: a request without one gets
+ * `request.auth = null`, but a token that is sent is held to the whole policy (an invalid or expired
+ * one gets 401, one without the scopes, permissions, `acr` or claims gets the matching error), so a
+ * handler that sees `request.auth` can trust it met the route's demands.
+ *
+ * @see RFC 6750 §3.1 (insufficient_scope), RFC 9470 §3 (insufficient_user_authentication)
  */
 import {
   ClaimsRejectedError,
@@ -19,6 +26,8 @@ export interface Policy {
   requirement: Requirement
   permissions: readonly string[]
   acr: readonly string[]
+  /** Seconds since `auth_time` allowed (RFC 9470 `max_age`); `undefined`: not checked. */
+  maxAge: number | undefined
   claims: ((claims: Readonly<AccessTokenClaims>) => boolean | Promise<boolean>) | undefined
 }
 
@@ -27,13 +36,14 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   requirement: Object.freeze({ alternatives: Object.freeze([Object.freeze({ scopes: Object.freeze([]), external: false })]), tokenOptional: false }),
   permissions: Object.freeze([]),
   acr: Object.freeze([]),
+  maxAge: undefined,
   claims: undefined
 })
 
 /** Builds and checks the policy of `fastify.authenticate(options)`; bad options fail when the route is added. */
 export function policyFromOptions (options: AuthenticateOptions): Policy {
   if (options === null || typeof options !== 'object') throw new InvalidRouteSecurityError('authenticate(options): expected an options object')
-  const known = new Set(['scopes', 'optional', 'permissions', 'acr', 'claims'])
+  const known = new Set(['scopes', 'optional', 'permissions', 'acr', 'maxAge', 'claims'])
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new InvalidRouteSecurityError(`authenticate(options).${key}: unknown option; expected one of ${[...known].join(', ')}`)
   }
@@ -41,13 +51,15 @@ export function policyFromOptions (options: AuthenticateOptions): Policy {
   const acr = typeof options.acr === 'string' ? [options.acr] : stringList(options.acr, 'acr')
   if (options.optional !== undefined && typeof options.optional !== 'boolean') throw new InvalidRouteSecurityError('authenticate(options).optional: expected a boolean')
   if (options.claims !== undefined && typeof options.claims !== 'function') throw new InvalidRouteSecurityError('authenticate(options).claims: expected a function (claims) => boolean | Promise<boolean>')
-  const alternatives = [{ scopes: [...new Set(scopes)], external: false }]
+  if (options.maxAge !== undefined && !(Number.isInteger(options.maxAge) && options.maxAge >= 0)) {
+    throw new InvalidRouteSecurityError('authenticate(options).maxAge: expected a whole number of seconds, 0 or more')
+  }
+  // No anonymous alternative here, unlike `security: [{}]`: optional lets a missing token through, not a weak one.
   return {
-    requirement: options.optional === true
-      ? { alternatives: [...alternatives, { scopes: null, external: false }], tokenOptional: true }
-      : { alternatives, tokenOptional: false },
-    permissions: stringList(options.permissions, 'permissions'),
-    acr,
+    requirement: { alternatives: [{ scopes: [...new Set(scopes)], external: false }], tokenOptional: options.optional === true },
+    permissions: [...new Set(stringList(options.permissions, 'permissions'))],
+    acr: [...new Set(acr)],
+    maxAge: options.maxAge,
     claims: options.claims as Policy['claims']
   }
 }
@@ -66,8 +78,11 @@ function stringList (value: unknown, name: string): string[] {
  * Resolves to an error to send, or `null`.
  */
 export function checkPolicy (policy: Policy, auth: AuthContext, errorOptions: HTTPErrorOptions): Error | null | Promise<Error | null> {
-  if (policy.acr.length > 0 && !policy.acr.includes(auth.claims.acr as string)) {
-    return new InsufficientUserAuthenticationError(policy.acr, errorOptions)
+  const acrMissing = policy.acr.length > 0 && !(typeof auth.claims.acr === 'string' && policy.acr.includes(auth.claims.acr))
+  const tooOld = policy.maxAge !== undefined && !isRecent(auth.claims.auth_time, policy.maxAge)
+  if (acrMissing || tooOld) {
+    // RFC 9470 §3: name every condition the new token must meet, so one step-up is enough.
+    return new InsufficientUserAuthenticationError(policy.acr, { ...errorOptions, maxAge: policy.maxAge })
   }
   const missing = evaluateScopes(policy.requirement, auth.scopes)
   if (missing !== null) return new InsufficientScopeError(missing, errorOptions)
@@ -76,6 +91,11 @@ export function checkPolicy (policy: Policy, auth: AuthContext, errorOptions: HT
   }
   if (policy.claims === undefined) return null
   return checkClaims(policy.claims, auth, errorOptions)
+}
+
+/** `auth_time` (seconds since the epoch) is at most `maxAge` seconds ago; a missing one is not. */
+function isRecent (authTime: unknown, maxAge: number): boolean {
+  return typeof authTime === 'number' && Number.isFinite(authTime) && Date.now() / 1000 - authTime <= maxAge
 }
 
 async function checkClaims (check: NonNullable<Policy['claims']>, auth: AuthContext, errorOptions: HTTPErrorOptions): Promise<Error | null> {

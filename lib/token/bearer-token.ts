@@ -80,6 +80,7 @@ function countAuthorization (rawHeaders: readonly string[]): number {
 
 function hasQueryToken (url: string): boolean {
   const q = url.indexOf('?')
-  if (q === -1 || !url.includes('access_token', q)) return false
+  // A percent-encoded name (access%5Ftoken) must not slip past the quick check.
+  if (q === -1 || (!url.includes('access_token', q) && !url.includes('%', q))) return false
   return new URLSearchParams(url.slice(q + 1)).has('access_token')
 }

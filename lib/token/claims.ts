@@ -21,12 +21,13 @@ export const DEFAULT_CLAIM_NAMES: ClaimNames = Object.freeze({ id: 'sub', scopes
 /**
  * Builds the {@link AuthContext} from claims a verifier already checked (signature, iss, aud, exp).
  * Throws {@link InvalidTokenError} when the ID is not a non-empty string, `exp` is not a number,
- * or a scope/permission claim has the wrong type.
+ * `exp`, `nbf` or `iat` is negative or past year 9999, or a scope/permission claim has the wrong type.
  */
 export function buildAuthContext (claims: AccessTokenClaims, token: string, names: ClaimNames, method: ValidationMethod): AuthContext {
   const id = readPath(claims, names.id)
   if (typeof id !== 'string' || id === '') throw new InvalidTokenError()
   if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw new InvalidTokenError()
+  for (const name of TIME_CLAIMS) if (!isNumericDate(claims[name])) throw new InvalidTokenError()
   const scopes: string[] = []
   for (const name of names.scopes) readList(claims[name], scopes)
   const permissions = readList(readPath(claims, names.permissions), [])
@@ -39,6 +40,15 @@ export function buildAuthContext (claims: AccessTokenClaims, token: string, name
     expiresAt: new Date(claims.exp * 1000),
     method
   }
+}
+
+/** Latest NumericDate accepted, in seconds: 9999-12-31T23:59:59Z, the last date a `Date` prints in four digits. */
+export const MAX_NUMERIC_DATE = 253_402_300_799
+const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const
+
+/** Absent, or seconds since the epoch from 0 to {@link MAX_NUMERIC_DATE} (fractions allowed, RFC 7519 §2). */
+function isNumericDate (value: unknown): boolean {
+  return value === undefined || (typeof value === 'number' && value >= 0 && value <= MAX_NUMERIC_DATE)
 }
 
 function readList (value: unknown, into: string[]): string[] {

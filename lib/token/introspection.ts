@@ -26,13 +26,62 @@ import type { TokenIntrospector } from './access-token-validator.js'
 import type { AccessTokenClaims, AuthContext } from './auth-context.js'
 import { buildAuthContext, type ClaimNames } from './claims.js'
 import { fetchJSON, ProviderRequestError } from './http.js'
-import { OutcomeCache, tokenKey, type Outcome, type RefusalReason } from './introspection-cache.js'
+import {
+  DEFAULT_INTROSPECTION_CACHE_MAX_BYTES,
+  DEFAULT_INTROSPECTION_CACHE_MAX_ENTRIES,
+  DEFAULT_INTROSPECTION_CACHE_MAX_TTL,
+  DEFAULT_NEGATIVE_CACHE_TTL,
+  OutcomeCache,
+  tokenKey,
+  type Outcome,
+  type RefusalReason
+} from './introspection-cache.js'
 
 /** How the resource server authenticates to the introspection endpoint. */
 export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post'
 
 /** Default client authentication method. */
 export const DEFAULT_INTROSPECTION_AUTH_METHOD: IntrospectionAuthMethod = 'client_secret_basic'
+
+/**
+ * The `introspection` plugin option: how the API calls the introspection endpoint, and how long it
+ * trusts an answer. Required with `validation: 'introspection'` or `'auto'`.
+ * @example
+ * { clientId: 'my-api', clientSecret: process.env.INTROSPECTION_SECRET, cacheMaxTTL: 30 }
+ */
+export interface IntrospectionOptions {
+  /** The API's own client ID at the authorization server. */
+  clientId: string
+  /** Its secret. Never logged; not enumerable in `fastify.oauthGuard.options`. */
+  clientSecret: string
+  /** Default `client_secret_basic` (RFC 6749 §2.3.1); `client_secret_post` sends both in the form. */
+  authMethod?: IntrospectionAuthMethod
+  /**
+   * Longest time an answer is trusted, in seconds; never past the token's `exp`. This is how long
+   * a revoked token may still be accepted. Default 60; `0` asks the provider on every request
+   * (concurrent requests with one token still share one call).
+   */
+  cacheMaxTTL?: number
+  /** Most answers kept. Default 10000 (refusals are kept apart, as many again). */
+  cacheMaxEntries?: number
+  /** Memory budget of the kept answers, in estimated bytes. Default 16 MiB. */
+  cacheMaxBytes?: number
+  /** Time a refused token (`active: false`, wrong audience, expired...) is refused without asking again, in seconds. Default 5; `0` disables. */
+  negativeCacheTTL?: number
+}
+
+/** Applies the defaults to already validated {@link IntrospectionOptions}; the secret is not enumerable. */
+export function resolveIntrospectionOptions (given: IntrospectionOptions): ResolvedIntrospectionOptions {
+  const resolved = {
+    clientId: given.clientId,
+    authMethod: given.authMethod ?? DEFAULT_INTROSPECTION_AUTH_METHOD,
+    cacheMaxTTL: given.cacheMaxTTL ?? DEFAULT_INTROSPECTION_CACHE_MAX_TTL,
+    cacheMaxEntries: given.cacheMaxEntries ?? DEFAULT_INTROSPECTION_CACHE_MAX_ENTRIES,
+    cacheMaxBytes: given.cacheMaxBytes ?? DEFAULT_INTROSPECTION_CACHE_MAX_BYTES,
+    negativeCacheTTL: given.negativeCacheTTL ?? DEFAULT_NEGATIVE_CACHE_TTL
+  }
+  return Object.defineProperty(resolved, 'clientSecret', { value: given.clientSecret, enumerable: false }) as ResolvedIntrospectionOptions
+}
 
 /** Introspection settings after validation, with every default applied. */
 export interface ResolvedIntrospectionOptions {

@@ -6,6 +6,8 @@
  *   next request after that.
  * - A token whose `kid` is unknown triggers at most one refetch per `cooldown`, so a flood of
  *   forged `kid`s cannot turn into a flood of requests to the provider.
+ * - After a failed fetch, the next attempt waits min(`cooldown`, {@link JWKS_FAILURE_BACKOFF});
+ *   meanwhile held keys keep working and, with none held, requests fail at once (503).
  * - Concurrent callers share one request.
  *
  * Keys come only from `jwks_uri`: `jwk`, `jku`, `x5u` and `x5c` token headers are never used.
@@ -19,6 +21,9 @@ import { fetchJSON, ProviderRequestError } from './http.js'
 export const DEFAULT_JWKS_COOLDOWN = 30_000
 /** Default age after which keys are refreshed, in milliseconds (a removed key stops working after at most this). */
 export const DEFAULT_JWKS_MAX_AGE = 600_000
+
+/** Longest wait after a failed fetch before the next attempt, in milliseconds (shorter when `cooldown` is). */
+export const JWKS_FAILURE_BACKOFF = 5_000
 
 /** Options of {@link JWKSCache}. */
 export interface JWKSCacheOptions {
@@ -49,6 +54,7 @@ export class JWKSCache {
   #fetchedAt = 0
   #lastAttempt = -Infinity
   #lastFailed = false
+  #lastError: unknown
   #pending: Promise<void> | undefined
   /** Number of JWKS requests made, for tests and metrics. */
   fetches = 0
@@ -61,8 +67,9 @@ export class JWKSCache {
   /** The key for a token header, in the shape jose's `jwtVerify` accepts as its key function. */
   readonly key = async (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<ResolvedKey> => {
     if (this.#resolver === undefined) {
+      if (this.#backingOff()) throw new JWKSUnavailableError(this.#lastError)
       await this.#reload()
-    } else if (Date.now() - this.#fetchedAt > this.#options.maxAge) {
+    } else if (Date.now() - this.#fetchedAt > this.#options.maxAge && !this.#backingOff()) {
       await this.#reload().catch(() => {})
     }
     try {
@@ -77,6 +84,11 @@ export class JWKSCache {
       await this.#reload()
       return await this.#resolver!(header, input)
     }
+  }
+
+  /** True shortly after a failed fetch: an outage costs the provider one request per backoff, not one per token. */
+  #backingOff (): boolean {
+    return this.#lastFailed && Date.now() - this.#lastAttempt < Math.min(this.#options.cooldown, JWKS_FAILURE_BACKOFF)
   }
 
   /** Fetches the keys now, sharing a request already under way. Rejects with {@link JWKSUnavailableError}. */
@@ -98,6 +110,7 @@ export class JWKSCache {
       this.#lastFailed = false
     } catch (err) {
       this.#lastFailed = true
+      this.#lastError = err
       throw new JWKSUnavailableError(err)
     }
   }

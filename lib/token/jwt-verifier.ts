@@ -10,10 +10,15 @@
  */
 import { jwtVerify, errors, type JWTPayload, type JWTVerifyOptions } from 'jose'
 import { InvalidTokenError, TokenExpiredError } from '../errors.js'
+import { FastJWTVerifier } from './fast-verifier.js'
 import type { JWKSCache } from './jwks-cache.js'
+import { hasDuplicateMembers } from './json-members.js'
 
 /** Default allowed algorithms: every asymmetric JWS algorithm. `none` and HS* are never allowed. */
 export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])
+
+/** Three base64url segments without padding, the signature possibly empty (then refused by the algorithm check). */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
 /** Default clock tolerance for `exp` and `nbf`, in seconds. */
 export const DEFAULT_CLOCK_TOLERANCE = 5
@@ -29,6 +34,8 @@ export interface JWTVerifierOptions {
   /** Require `typ: at+jwt` (RFC 9068 §2.1) instead of also accepting `JWT` or no `typ`. */
   requireAccessTokenType: boolean
   keys: JWKSCache
+  /** Verify signatures with node:crypto when the token allows it (see fast-verifier.ts). Default true; false: jose only. */
+  fastPath?: boolean
 }
 
 /** Verifies JWT access tokens and returns their claims; throws this package's HTTP errors. */
@@ -36,9 +43,11 @@ export class JWTVerifier {
   readonly #options: JWTVerifyOptions
   readonly #keys: JWKSCache
   readonly #strictType: boolean
+  readonly #fast: FastJWTVerifier | null
 
   constructor (options: JWTVerifierOptions) {
     this.#keys = options.keys
+    this.#fast = options.fastPath === false ? null : new FastJWTVerifier(options)
     this.#strictType = options.requireAccessTokenType
     this.#options = {
       issuer: options.issuer,
@@ -54,13 +63,17 @@ export class JWTVerifier {
    * into 503); every token problem becomes {@link InvalidTokenError} or {@link TokenExpiredError}.
    */
   async verify (token: string): Promise<JWTPayload> {
+    // jose's base64url decoding tolerates padding; a compact JWS never has any (RFC 7515 §2).
+    if (!COMPACT_JWS.test(token)) throw new InvalidTokenError()
     let result
     try {
-      result = await jwtVerify(token, this.#keys.key, this.#options)
+      // The fast path answers as jose would, or hands the token over (undefined).
+      result = (this.#fast === null ? undefined : await this.#fast.verify(token)) ?? await jwtVerify(token, this.#keys.key, this.#options)
     } catch (err) {
       throw mapJoseError(err)
     }
     if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError()
+    if (hasDuplicateMembers(token)) throw new InvalidTokenError()
     return result.payload
   }
 

@@ -1,0 +1,92 @@
+/**
+ * Turns the rounds into the table: median req/s and p99 per cell, and ratios to the bare route
+ * and to the floor taken round by round (each against the measurement of the same round), then
+ * their median, so a machine that drifts during the run does not skew the ratios.
+ */
+import type { LoadResult } from './load.js'
+
+/** One configuration × workload × algorithm. */
+export interface Cell {
+  id: string
+  config: string
+  workload: 'same token' | 'many tokens' | 'warm cache'
+  alg: string
+  /** Cell id of the floor for this algorithm, if the ratio applies. */
+  floor?: string
+}
+
+/** A cell's summary. Latencies in milliseconds. */
+export interface Summary {
+  cell: Cell
+  rps: number
+  p99: number
+  vsBare: number
+  vsFloor: number | undefined
+  rounds: number
+}
+
+/** The median of a non-empty list. */
+export function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/** Summarises `rounds` (one map cell id → result per round); `bare` is the bare route's cell id. */
+export function summarise (cells: Cell[], rounds: Array<Map<string, LoadResult>>, bare: string): Summary[] {
+  return cells.map((cell) => {
+    const own = rounds.map((round) => round.get(cell.id)!)
+    const ratio = (other: string): number => median(rounds.map((round) => round.get(cell.id)!.rps / round.get(other)!.rps))
+    return {
+      cell,
+      rps: median(own.map((r) => r.rps)),
+      p99: median(own.map((r) => r.p99)),
+      vsBare: ratio(bare),
+      vsFloor: cell.floor === undefined ? undefined : ratio(cell.floor),
+      rounds: own.length
+    }
+  })
+}
+
+/** The results table, as Markdown. */
+export function formatTable (summaries: Summary[], unavailable: Cell[]): string {
+  const lines = [
+    '| configuration | workload | alg | req/s (median) | p99 ms | × bare | × floor |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: |'
+  ]
+  for (const s of summaries) {
+    const floor = s.vsFloor === undefined ? '' : s.vsFloor.toFixed(2)
+    lines.push(`| ${s.cell.config} | ${s.cell.workload} | ${s.cell.alg} | ${Math.round(s.rps)} | ${s.p99.toFixed(1)} | ${s.vsBare.toFixed(2)} | ${floor} |`)
+  }
+  for (const cell of unavailable) lines.push(`| ${cell.config} | ${cell.workload} | ${cell.alg} | not available yet | | | |`)
+  return lines.join('\n')
+}
+
+/** A target of the performance issue, checked against the summaries. */
+export interface TargetCheck {
+  target: string
+  value: string
+  pass: boolean
+}
+
+/** Checks the issue's targets for every algorithm measured. */
+export function checkTargets (summaries: Summary[]): TargetCheck[] {
+  const byId = new Map(summaries.map((s) => [s.cell.id, s]))
+  const checks: TargetCheck[] = []
+  const add = (target: string, value: number, min: number): void => {
+    checks.push({ target: `${target} ≥ ${min}`, value: value.toFixed(3), pass: value >= min })
+  }
+  for (const alg of ['RS256', 'ES256']) {
+    const same = byId.get(`plugin/same/${alg}`)
+    const many = byId.get(`plugin/many/${alg}`)
+    const noCache = byId.get(`plugin-nocache/many/${alg}`)
+    const peer = byId.get(`fastify-jwt/many/${alg}`)
+    if (same !== undefined) add(`${alg} same token: plugin × bare`, same.vsBare, 0.9)
+    if (many?.vsFloor !== undefined) add(`${alg} many tokens: plugin × floor`, many.vsFloor, 0.95)
+    if (many !== undefined && peer !== undefined) add(`${alg} many tokens: plugin ÷ @fastify/jwt`, many.vsBare / peer.vsBare, 1)
+    if (many !== undefined && noCache !== undefined) add(`${alg} many tokens: cache on ÷ cache off`, many.vsBare / noCache.vsBare, 0.97)
+  }
+  const introspection = byId.get('introspection/warm/-')
+  if (introspection !== undefined) add('introspection, warm cache: plugin × bare', introspection.vsBare, 0.85)
+  return checks
+}

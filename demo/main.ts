@@ -1,0 +1,72 @@
+/**
+ * `npm run demo`: the demo API with Swagger UI at /docs, signing in at an embedded OpenID provider,
+ * or at a real one when OAUTH_ISSUER is set (see demo/README.md).
+ */
+import { buildDemo, DEMO_SCOPES } from './app.js'
+import { startIdentityProvider, type IdentityProvider } from './identity-provider.js'
+import { swaggerUIRedirectURI } from '../lib/index.js'
+
+/** Audience of the demo API at the embedded provider. */
+const EMBEDDED_AUDIENCE = 'urn:fastify-oauth-guard:demo-api'
+
+const env = process.env
+const host = env.HOST ?? '127.0.0.1'
+const port = Number(env.PORT ?? 3000)
+const idpPort = Number(env.IDP_PORT ?? 3001)
+const docsPath = '/docs'
+
+function list (value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(/[\s,]+/).filter((s) => s !== '')
+}
+
+async function main (): Promise<void> {
+  const publicURL = env.PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  let idp: IdentityProvider | null = null
+  let settings: { issuer: string, audience: string, clientId?: string }
+  if (env.OAUTH_ISSUER !== undefined && env.OAUTH_ISSUER !== '') {
+    if (env.OAUTH_AUDIENCE === undefined) throw new Error('OAUTH_AUDIENCE is required with OAUTH_ISSUER (the audience of this API at your provider)')
+    settings = { issuer: env.OAUTH_ISSUER, audience: env.OAUTH_AUDIENCE, clientId: env.OAUTH_CLIENT_ID }
+  } else {
+    idp = await startIdentityProvider({ port: idpPort, resource: EMBEDDED_AUDIENCE, apiScopes: { ...DEMO_SCOPES } })
+    // The browser may reach the demo by either name; each is a different redirect URI.
+    for (const origin of new Set([publicURL, `http://127.0.0.1:${port}`, `http://localhost:${port}`])) {
+      idp.addRedirectUri(swaggerUIRedirectURI(origin, docsPath))
+    }
+    settings = { issuer: idp.issuer, audience: EMBEDDED_AUDIENCE, clientId: idp.clients.swaggerUI.clientId }
+  }
+
+  const app = await buildDemo({
+    ...settings,
+    openidScopes: list(env.OAUTH_OPENID_SCOPES),
+    authorizationParams: env.OAUTH_AUTHORIZATION_PARAMS === undefined ? undefined : Object.fromEntries(new URLSearchParams(env.OAUTH_AUTHORIZATION_PARAMS)),
+    publicURL,
+    securityHeaders: env.DEMO_SECURITY_HEADERS !== '0'
+  })
+  await app.listen({ host, port })
+
+  const lines = [
+    '',
+    `  Swagger UI:    ${publicURL}${docsPath}`,
+    `  Provider:      ${settings.issuer}${idp === null ? '' : ' (embedded)'}`,
+    `  Client ID:     ${settings.clientId ?? '(type it in the Authorize dialog)'}`,
+    `  Redirect URI:  ${swaggerUIRedirectURI(publicURL, docsPath)}`,
+    ...(idp === null ? [] : [`  Demo user:     ${idp.user.username}`, `  Password:      ${idp.user.password}`]),
+    '',
+    '  Open Swagger UI, click Authorize, sign in, then "Try it out". Ctrl+C stops.',
+    ''
+  ]
+  console.log(lines.join('\n'))
+
+  const stop = async (): Promise<void> => {
+    await app.close()
+    await idp?.close()
+    process.exit(0)
+  }
+  process.once('SIGINT', () => { stop().catch(() => process.exit(1)) })
+  process.once('SIGTERM', () => { stop().catch(() => process.exit(1)) })
+}
+
+main().catch((err: unknown) => {
+  console.error(err)
+  process.exit(1)
+})

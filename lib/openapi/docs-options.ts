@@ -1,0 +1,159 @@
+/**
+ * The `docs` option: its schema, defaults, the checks the schema cannot express, and its resolved
+ * form. Shared by the plugin's own docs registration and by {@link oauthGuardDocs}.
+ */
+import { Type } from '@sinclair/typebox'
+
+/** Default path of Swagger UI, relative to the prefix the plugin is registered under. */
+export const DEFAULT_DOCS_ROUTE_PREFIX = '/docs'
+/** OpenID Connect scopes offered and preselected by default. */
+export const DEFAULT_OPENID_SCOPES: readonly string[] = Object.freeze(['openid', 'profile', 'email'])
+
+/** The parts of the OpenAPI document you may set; paths and security come from your routes. */
+export interface DocsOpenAPIOptions {
+  /** OpenAPI version. Default `3.0.3` (the @fastify/swagger default); `3.1.0` is supported. */
+  openapi?: string
+  /** Default: `title` and `version` from package.json. */
+  info?: { title: string, version: string, description?: string, [field: string]: unknown }
+  servers?: Array<{ url: string, description?: string, [field: string]: unknown }>
+  tags?: Array<{ name: string, description?: string, [field: string]: unknown }>
+  externalDocs?: { url: string, description?: string }
+  /** Your components; `securitySchemes` may hold schemes named in `externalSchemes`, never this plugin's. */
+  components?: Record<string, unknown>
+  [extension: `x-${string}`]: unknown
+}
+
+/**
+ * Swagger UI login and OpenAPI settings. Used as the plugin's `docs` option (the plugin registers
+ * @fastify/swagger and @fastify/swagger-ui) or passed to {@link oauthGuardDocs} (you register them).
+ */
+export interface DocsOptions {
+  /**
+   * Client ID of Swagger UI at the identity provider: a *public* client (no secret) allowed the
+   * authorization code grant with PKCE and the redirect URI `<origin><prefix><routePrefix>/static/oauth2-redirect.html`.
+   * Default none: the Authorize dialog then asks for it.
+   */
+  clientId?: string
+  /** Where Swagger UI is served, under the plugin's prefix. Default `/docs`. */
+  routePrefix?: string
+  /** OpenID Connect scopes offered in the Authorize dialog and preselected. Default `['openid', 'profile', 'email']`; `[]` for plain OAuth 2.0. */
+  openidScopes?: readonly string[]
+  /** Scopes checked when the Authorize dialog opens. Default: `openidScopes` and every scope a route requires. */
+  selectedScopes?: readonly string[]
+  /** Extra query parameters of the authorization request, e.g. `{ audience: 'https://api.example.com' }` for Auth0. Default none. */
+  authorizationParams?: Readonly<Record<string, string>>
+  /** Also document the client credentials flow (machine clients type their own ID and secret). Default false. */
+  clientCredentials?: boolean
+  /** The URL people use to reach this server (origin plus any path a proxy adds), only to print the redirect URI at startup. Default: the listening address. */
+  publicURL?: string
+  /** Merged into the OpenAPI document. */
+  openapi?: DocsOpenAPIOptions
+  /** More @fastify/swagger options (`transform`, `transformObject`, `hideUntagged`, ...). */
+  swagger?: Record<string, unknown>
+  /** More @fastify/swagger-ui options (`uiConfig`, `theme`, `staticCSP`, `uiHooks`, ...). */
+  swaggerUI?: Record<string, unknown>
+}
+
+/** {@link DocsOptions} with defaults applied. Not frozen: @fastify/swagger may mutate what it is given. */
+export interface ResolvedDocsOptions {
+  clientId: string | undefined
+  routePrefix: string
+  openidScopes: readonly string[]
+  selectedScopes: readonly string[] | null
+  authorizationParams: Readonly<Record<string, string>>
+  clientCredentials: boolean
+  publicURL: string | null
+  openapi: DocsOpenAPIOptions
+  swagger: Record<string, unknown>
+  swaggerUI: Record<string, unknown>
+}
+
+const SCOPE_TOKEN_PATTERN = '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$'
+const ScopeName = Type.String({ minLength: 1, pattern: SCOPE_TOKEN_PATTERN })
+const AnyObject = Type.Record(Type.String(), Type.Unknown())
+
+/** Schema of {@link DocsOptions}; what it cannot say is in {@link docsProblems}. */
+export const DocsOptionsSchema = Type.Object({
+  clientId: Type.Optional(Type.String({ minLength: 1 })),
+  routePrefix: Type.Optional(Type.String({ pattern: '^(/[^/?#\\s]+)+$' })),
+  openidScopes: Type.Optional(Type.Array(ScopeName)),
+  selectedScopes: Type.Optional(Type.Array(ScopeName)),
+  authorizationParams: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String())),
+  clientCredentials: Type.Optional(Type.Boolean()),
+  publicURL: Type.Optional(Type.String({ minLength: 1 })),
+  openapi: Type.Optional(Type.Object({
+    openapi: Type.Optional(Type.String({ pattern: '^3\\.[0-9]+\\.[0-9]+$' })),
+    info: Type.Optional(Type.Object({ title: Type.String(), version: Type.String() })),
+    servers: Type.Optional(Type.Array(Type.Object({ url: Type.String() }))),
+    tags: Type.Optional(Type.Array(Type.Object({ name: Type.String() }))),
+    externalDocs: Type.Optional(Type.Object({ url: Type.String() })),
+    components: Type.Optional(AnyObject)
+  })),
+  swagger: Type.Optional(AnyObject),
+  swaggerUI: Type.Optional(AnyObject)
+}, { additionalProperties: false })
+
+const SCOPE_TOKEN = new RegExp(SCOPE_TOKEN_PATTERN)
+
+/** Problems of the `scopes` option: each key must be a scope token (RFC 6749 §3.3). */
+export function scopeDescriptionProblems (scopes: Readonly<Record<string, string>> | undefined): string[] {
+  if (scopes === null || typeof scopes !== 'object') return []
+  return Object.keys(scopes).filter((scope) => !SCOPE_TOKEN.test(scope))
+    .map((scope) => `options.scopes: expected scope names without spaces, quotes or backslashes (RFC 6749 §3.3), received ${JSON.stringify(scope)}`)
+}
+
+// Swagger UI sets these itself; a second value would break the authorization request or leak a secret.
+const RESERVED_PARAMS = new Set(['client_id', 'client_secret', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method'])
+
+/** Problems the schema cannot express, as "path: expected ..., received ...". */
+export function docsProblems (docs: DocsOptions | undefined, scheme: string, root = 'options.docs'): string[] {
+  const problems: string[] = []
+  if (docs === null || typeof docs !== 'object') return problems
+  for (const name of Object.keys(docs.authorizationParams ?? {})) {
+    if (RESERVED_PARAMS.has(name)) problems.push(`${root}.authorizationParams.${name}: expected a parameter Swagger UI does not set itself, received ${JSON.stringify(name)}`)
+  }
+  if (typeof docs.publicURL === 'string' && !isHTTPURL(docs.publicURL)) {
+    problems.push(`${root}.publicURL: expected an absolute http(s) URL without query or fragment, received ${JSON.stringify(docs.publicURL)}`)
+  }
+  const openapi = (docs.openapi ?? {}) as Record<string, unknown>
+  for (const field of ['paths', 'security', 'webhooks']) {
+    if (openapi[field] !== undefined) problems.push(`${root}.openapi.${field}: expected undefined (the document describes your routes as they are enforced), received a value`)
+  }
+  const schemes = (openapi.components as { securitySchemes?: Record<string, unknown> } | undefined)?.securitySchemes
+  if (schemes?.[scheme] !== undefined) problems.push(`${root}.openapi.components.securitySchemes.${scheme}: expected undefined (this plugin writes its own scheme), received a value`)
+  for (const field of ['openapi', 'swagger', 'mode']) {
+    if (docs.swagger?.[field] !== undefined) problems.push(`${root}.swagger.${field}: expected undefined (use ${root}.openapi), received a value`)
+  }
+  const ui = docs.swaggerUI ?? {}
+  if (ui.routePrefix !== undefined) problems.push(`${root}.swaggerUI.routePrefix: expected undefined (use ${root}.routePrefix), received a value`)
+  const initOAuth = (ui.initOAuth ?? {}) as Record<string, unknown>
+  if (initOAuth.clientSecret !== undefined) {
+    problems.push(`${root}.swaggerUI.initOAuth.clientSecret: expected undefined (a secret sent to the browser is no secret; use a public client with PKCE), received a value`)
+  }
+  return problems
+}
+
+function isHTTPURL (value: string): boolean {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.search === '' && url.hash === ''
+  } catch {
+    return false
+  }
+}
+
+/** Applies the defaults to validated options. */
+export function resolveDocsOptions (docs: DocsOptions): ResolvedDocsOptions {
+  return {
+    clientId: docs.clientId,
+    routePrefix: docs.routePrefix ?? DEFAULT_DOCS_ROUTE_PREFIX,
+    openidScopes: [...(docs.openidScopes ?? DEFAULT_OPENID_SCOPES)],
+    selectedScopes: docs.selectedScopes === undefined ? null : [...docs.selectedScopes],
+    authorizationParams: { ...docs.authorizationParams },
+    clientCredentials: docs.clientCredentials ?? false,
+    publicURL: docs.publicURL?.replace(/\/$/, '') ?? null,
+    openapi: { ...docs.openapi },
+    swagger: { ...docs.swagger },
+    swaggerUI: { ...docs.swaggerUI }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The provider fails: down at boot or later, slow, hanging, 5xx, invalid JSON, a discovery
+ * document naming another issuer, a redirect to another host. A token that cannot be checked is
+ * answered 503 with Retry-After, never accepted and never called invalid; keys already held keep
+ * working; the app recovers by itself.
+ */
+import { createServer } from 'node:http'
+import t from 'tap'
+import { assertUnavailable, faultLogs, faultyApp, pause } from '../fixtures/faulty-app.js'
+import { checkNoSecretsLogged } from '../fixtures/log-capture.js'
+
+t.test('down at boot: the app starts, answers 503, and recovers once the provider is back', async (t) => {
+  const target = await faultyApp(t, { jwks: { cooldown: 50 } })
+  await target.provider.setFault('down')
+  const token = await target.token()
+  assertUnavailable(t, target, await target.send(token))
+  await target.provider.setFault('none')
+  await pause(80)
+  t.equal((await target.send(token)).statusCode, 200)
+})
+
+t.test('down at boot: the 503 carries the configured retryAfter', async (t) => {
+  const target = await faultyApp(t, { retryAfter: 42 })
+  await target.provider.setFault('down')
+  assertUnavailable(t, target, await target.send(await target.token()), '42')
+})
+
+t.test('down after boot: keys already fetched keep working, past their max age too', async (t) => {
+  const target = await faultyApp(t, { jwks: { maxAge: 20 } })
+  t.equal((await target.send(await target.token())).statusCode, 200)
+  await target.provider.setFault('down')
+  await pause(40)
+  const response = await target.send(await target.token({ jti: 'fresh-after-outage' }))
+  t.equal(response.statusCode, 200, 'a token never seen before is verified with the held keys')
+  t.equal(target.handled.count, 1)
+})
+
+t.test('slow: a provider slower than the timeout gets 503, bounded by the timeout option', async (t) => {
+  const target = await faultyApp(t, { timeout: 100 })
+  target.provider.slowMs = 2000
+  target.provider.fault = 'slow'
+  assertUnavailable(t, target, await target.send(await target.token()))
+})
+
+t.test('slow: a provider within the timeout is waited for', async (t) => {
+  const target = await faultyApp(t, { timeout: 2000 })
+  target.provider.slowMs = 50
+  target.provider.fault = 'slow'
+  t.equal((await target.send(await target.token())).statusCode, 200)
+})
+
+t.test('hang: a provider that never answers gets 503 after the timeout', async (t) => {
+  const target = await faultyApp(t, { timeout: 100 })
+  target.provider.fault = 'hang'
+  assertUnavailable(t, target, await target.send(await target.token()))
+})
+
+t.test('hang after boot: held keys still answer, after at most one timeout', async (t) => {
+  const target = await faultyApp(t, { timeout: 100, jwks: { maxAge: 20 } })
+  t.equal((await target.send(await target.token())).statusCode, 200)
+  target.provider.fault = 'hang'
+  await pause(40)
+  t.equal((await target.send(await target.token({ jti: 'during-hang' }))).statusCode, 200)
+})
+
+t.test('5xx: a provider answering 500 gets 503', async (t) => {
+  const target = await faultyApp(t)
+  target.provider.fault = 'status-500'
+  assertUnavailable(t, target, await target.send(await target.token()))
+})
+
+t.test('invalid JSON: a truncated document gets 503', async (t) => {
+  const target = await faultyApp(t)
+  target.provider.fault = 'invalid-json'
+  assertUnavailable(t, target, await target.send(await target.token()))
+  t.notOk(faultLogs.lines.some((line) => line.includes('{\\"issuer\\":\\"http')), 'the broken body is not logged')
+})
+
+t.test('discovery naming another issuer gets 503 and a warning, never the keys it points to', async (t) => {
+  const target = await faultyApp(t)
+  target.provider.fault = 'wrong-issuer'
+  const before = faultLogs.lines.length
+  assertUnavailable(t, target, await target.send(await target.token()))
+  t.equal(target.hits().jwks, 0, 'no JWKS fetched from a mismatched document')
+  const warnings = faultLogs.lines.slice(before).map((line) => JSON.parse(line)).filter((entry) => entry.level === 40)
+  t.match(warnings, [{ code: 'OAUTH_GUARD_PROVIDER_UNAVAILABLE', cause: /issuer/ }])
+})
+
+t.test('a redirect to another host is not followed: 503, and that host sees nothing', async (t) => {
+  const target = await faultyApp(t)
+  const port = Number(new URL(target.provider.issuer).port)
+  let elsewhere = 0
+  const other = createServer((_request, response) => {
+    elsewhere++
+    response.end('{}')
+  })
+  await new Promise<void>((resolve, reject) => other.once('error', reject).listen(port, '127.0.0.2', () => resolve()))
+  t.teardown(() => new Promise<void>((resolve) => other.close(() => resolve())))
+  target.provider.fault = 'redirect'
+  assertUnavailable(t, target, await target.send(await target.token()))
+  t.equal(elsewhere, 0)
+})
+
+t.test('an outage never turns a valid token into 401 nor a forged one into 200', async (t) => {
+  const target = await faultyApp(t)
+  await target.provider.setFault('down')
+  const forged = `${(await target.token()).slice(0, -8)}AAAAAAAA`
+  assertUnavailable(t, target, await target.send(forged))
+})
+
+checkNoSecretsLogged(t, faultLogs)

@@ -1,0 +1,229 @@
+// Differential tests: for good and bad tokens alike, the node:crypto fast path gives exactly the
+// verdict jose gives (same payload, or same error code), and it really is the path taken for the
+// tokens providers issue.
+import { constants, generateKeyPairSync, KeyObject, sign, type SignKeyObjectInput } from 'node:crypto'
+import fc from 'fast-check'
+import t, { type Test } from 'tap'
+import { createLocalIssuer, SIGNING_ALGORITHMS } from '../../lib/testing/index.js'
+import { FastJWTVerifier } from '../../lib/token/fast-verifier.js'
+import { JWKSCache } from '../../lib/token/jwks-cache.js'
+import { JWTVerifier, type JWTVerifierOptions } from '../../lib/token/jwt-verifier.js'
+import { startAttackerServer } from '../fixtures/raw-jws.js'
+
+const issuer = await createLocalIssuer({ algorithms: [...SIGNING_ALGORITHMS] })
+t.teardown(() => issuer.close())
+const keysFor = (uri: string) => new JWKSCache(async () => uri, { timeout: 5000, cooldown: 30_000, maxAge: 600_000 })
+const keys = keysFor(issuer.jwksUri)
+const now = () => Math.floor(Date.now() / 1000)
+const b64 = (text: string) => Buffer.from(text).toString('base64url')
+
+type Config = Omit<JWTVerifierOptions, 'keys' | 'fastPath'>
+const CONFIGS: Record<string, Config> = {
+  lax: { issuer: issuer.issuer, audience: [issuer.audience, 'https://other.example'], algorithms: [...SIGNING_ALGORITHMS], clockTolerance: 5, requireAccessTokenType: false },
+  strict: { issuer: issuer.issuer, audience: null, algorithms: ['RS256', 'ES256'], clockTolerance: 0, requireAccessTokenType: true }
+}
+
+/** Signs raw header and payload texts with the issuer's key for `keyAlg`, whatever `alg` the header claims. */
+function signRaw (headerText: string, payloadText: string, keyAlg: string): string {
+  const jwk = issuer.jwks().keys.find((key) => key.alg === keyAlg)!
+  const key = KeyObject.from(issuer.keyPair(jwk.kid).privateKey)
+  const input = `${b64(headerText)}.${b64(payloadText)}`
+  const bits = keyAlg === 'ES384' ? 'sha384' : 'sha256'
+  const options: SignKeyObjectInput | KeyObject = keyAlg.startsWith('ES')
+    ? { key, dsaEncoding: 'ieee-p1363' }
+    : keyAlg === 'PS256' ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : key
+  return `${input}.${sign(keyAlg === 'EdDSA' ? null : bits, Buffer.from(input), options).toString('base64url')}`
+}
+
+function kidOf (alg: string): string {
+  return issuer.jwks().keys.find((key) => key.alg === alg)!.kid!
+}
+
+function claims (extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { iss: issuer.issuer, aud: issuer.audience, sub: 'user-1', iat: now(), exp: now() + 300, ...extra }
+}
+
+function token (header: Record<string, unknown>, payload: Record<string, unknown> | string, keyAlg = String(header.alg)): string {
+  return signRaw(JSON.stringify(header), typeof payload === 'string' ? payload : JSON.stringify(payload), keyAlg)
+}
+
+async function outcome (verifier: JWTVerifier, jwt: string): Promise<string> {
+  try {
+    return `ok ${JSON.stringify(await verifier.verify(jwt))}`
+  } catch (err) {
+    return (err as { code?: string }).code ?? (err as Error).name
+  }
+}
+
+/** Asserts that the fast and the jose-only verifiers agree on every token, under every config. */
+async function agree (t: Test, tokens: Record<string, string>, jwks: JWKSCache = keys): Promise<void> {
+  for (const [name, config] of Object.entries(CONFIGS)) {
+    const fast = new JWTVerifier({ ...config, keys: jwks })
+    const jose = new JWTVerifier({ ...config, keys: jwks, fastPath: false })
+    for (const [label, jwt] of Object.entries(tokens)) {
+      t.equal(await outcome(fast, jwt), await outcome(jose, jwt), `${name}: ${label}`)
+    }
+  }
+}
+
+function goodTokens (): Record<string, string> {
+  const tokens: Record<string, string> = {}
+  for (const alg of SIGNING_ALGORITHMS) tokens[alg] = token({ alg, typ: 'at+jwt', kid: kidOf(alg) }, claims({ scope: 'a b' }))
+  return tokens
+}
+
+t.test('tokens as providers issue them: the fast path decides, with jose\'s payload', async (t) => {
+  const fast = new FastJWTVerifier({ ...CONFIGS.lax, keys })
+  for (const [alg, jwt] of Object.entries(goodTokens())) {
+    const result = await fast.verify(jwt)
+    t.ok(result !== undefined, `${alg} was not handed over to jose`)
+    t.equal(result?.protectedHeader.alg, alg)
+  }
+  await agree(t, goodTokens())
+})
+
+t.test('claims: iss, aud, exp, nbf, iat, typ are judged as jose judges them', async (t) => {
+  const h = { alg: 'RS256', typ: 'at+jwt', kid: kidOf('RS256') }
+  const cases: Record<string, Record<string, unknown>> = {
+    'wrong iss': claims({ iss: 'https://evil.example' }),
+    'iss missing': claims({ iss: undefined }),
+    'iss not a string': claims({ iss: 42 }),
+    'aud missing': claims({ aud: undefined }),
+    'aud other': claims({ aud: 'https://evil.example' }),
+    'aud array with ours': claims({ aud: ['x', issuer.audience] }),
+    'aud array without ours': claims({ aud: ['x', 'y'] }),
+    'aud empty array': claims({ aud: [] }),
+    'aud number': claims({ aud: 7 }),
+    'exp missing': claims({ exp: undefined }),
+    'exp a string': claims({ exp: 'soon' }),
+    'exp null': claims({ exp: null }),
+    'exp long past': claims({ exp: now() - 3600 }),
+    'exp 2 s ago (inside lax tolerance)': claims({ exp: now() - 2 }),
+    'exp now': claims({ exp: now() }),
+    'exp fractional': claims({ exp: now() + 10.5 }),
+    'nbf in 2 s (inside lax tolerance)': claims({ nbf: now() + 2 }),
+    'nbf in an hour': claims({ nbf: now() + 3600 }),
+    'nbf a string': claims({ nbf: 'later' }),
+    'nbf in the future and exp a string': claims({ nbf: now() + 3600, exp: 'x' }),
+    'wrong iss and expired': claims({ iss: 'https://evil.example', exp: now() - 3600 }),
+    'iat a string': claims({ iat: 'yesterday' }),
+    'iat in the future': claims({ iat: now() + 3600 }),
+    'sub missing': claims({ sub: undefined })
+  }
+  const tokens: Record<string, string> = {}
+  for (const [label, payload] of Object.entries(cases)) tokens[label] = token(h, JSON.parse(JSON.stringify(payload)))
+  for (const typ of [undefined, 'JWT', 'jwt', 'application/at+jwt', 'AT+JWT', 'id+jwt', 5]) {
+    tokens[`typ ${String(typ)}`] = token({ ...h, typ }, claims())
+  }
+  const raw = JSON.stringify(claims()).slice(0, -1)
+  tokens['exp 1e400 (Infinity)'] = signRaw(JSON.stringify(h), `${raw.replace(/"exp":\d+,?/, '')},"exp":1e400}`, 'RS256')
+  tokens['exp -1e400'] = signRaw(JSON.stringify(h), `${raw.replace(/"exp":\d+,?/, '')},"exp":-1e400}`, 'RS256')
+  tokens['duplicate exp'] = signRaw(JSON.stringify(h), `${raw},"exp":${now() - 3600}}`, 'RS256')
+  tokens['payload an array'] = signRaw(JSON.stringify(h), '[1,2]', 'RS256')
+  tokens['payload not JSON'] = signRaw(JSON.stringify(h), '{"iss":', 'RS256')
+  tokens['payload with UTF-8'] = token(h, claims({ name: 'Zoë 😀' }))
+  tokens['payload invalid UTF-8'] = `${b64(JSON.stringify(h))}.${Buffer.concat([Buffer.from(JSON.stringify(claims()).slice(0, -1) + ',"x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]).toString('base64url')}.x`
+  await agree(t, tokens)
+})
+
+t.test('headers: algorithms, keys, crit, b64 and extra parameters', async (t) => {
+  const c = claims()
+  const tokens: Record<string, string> = {
+    'alg outside the strict allow-list': token({ alg: 'PS256', kid: kidOf('PS256') }, c),
+    'RS256 header on the EC key': token({ alg: 'RS256', kid: kidOf('ES256') }, c, 'ES256'),
+    'ES256 header on the ES384 key': token({ alg: 'ES256', kid: kidOf('ES384') }, c, 'ES384'),
+    'PS256 header on an RS256 signature': token({ alg: 'PS256', kid: kidOf('RS256') }, c, 'RS256'),
+    'no kid (one key per alg)': token({ alg: 'ES256' }, c),
+    'unknown kid': token({ alg: 'ES256', kid: 'nope' }, c),
+    'kid a number': token({ alg: 'ES256', kid: 5 }, c),
+    'alg missing': token({ kid: kidOf('RS256') }, c, 'RS256'),
+    'alg none': `${b64('{"alg":"none"}')}.${b64(JSON.stringify(c))}.`,
+    'alg HS256': token({ alg: 'HS256', kid: kidOf('RS256') }, c, 'RS256'),
+    'crit b64 true': token({ alg: 'RS256', kid: kidOf('RS256'), crit: ['b64'], b64: true }, c),
+    'crit unknown': token({ alg: 'RS256', kid: kidOf('RS256'), crit: ['exp'] }, c),
+    'crit empty': token({ alg: 'RS256', kid: kidOf('RS256'), crit: [] }, c),
+    'b64 false without crit': token({ alg: 'RS256', kid: kidOf('RS256'), b64: false }, c),
+    'x5t and jku (ignored)': token({ alg: 'RS256', kid: kidOf('RS256'), x5t: 'abc', jku: 'http://127.0.0.1:9/keys' }, c),
+    'header an array': signRaw('["RS256"]', JSON.stringify(c), 'RS256'),
+    'header with __proto__': signRaw(`{"alg":"RS256","kid":"${kidOf('RS256')}","__proto__":{"crit":["x"]}}`, JSON.stringify(c), 'RS256'),
+    'header not ASCII': token({ alg: 'RS256', kid: kidOf('RS256'), note: 'é' }, c)
+  }
+  await agree(t, tokens)
+})
+
+t.test('encodings and signatures: tampering, padding, lengths', async (t) => {
+  const good = goodTokens()
+  const tokens: Record<string, string> = {}
+  for (const [alg, jwt] of Object.entries(good)) {
+    const [h, p, s] = jwt.split('.')
+    tokens[`${alg} signature tampered`] = `${h}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`
+    tokens[`${alg} payload tampered`] = `${h}.${b64(JSON.stringify(claims({ sub: 'admin' })))}.${s}`
+    tokens[`${alg} signature truncated`] = `${h}.${p}.${s.slice(0, -4)}`
+    tokens[`${alg} signature with an extra character`] = `${h}.${p}.${s}A`
+    tokens[`${alg} signature empty`] = `${h}.${p}.`
+    tokens[`${alg} padded signature`] = `${h}.${p}.${s}${'='.repeat((4 - s.length % 4) % 4)}`
+    tokens[`${alg} header with an extra character`] = `${h}A.${p}.${s}`
+  }
+  const [h, p, s] = good.RS256.split('.')
+  tokens['base64 alphabet (+ /)'] = `${h}.${p}.${s.replace(/-/g, '+').replace(/_/g, '/')}`
+  tokens['two segments'] = `${h}.${p}`
+  tokens['four segments'] = `${h}.${p}.${s}.${s}`
+  tokens['garbage'] = 'not-a-token'
+  await agree(t, tokens)
+})
+
+t.test('an RSA key under 2048 bits is refused by both paths (the fast one hands it to jose)', async (t) => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'small', alg: 'RS256', use: 'sig' }
+  const server = await startAttackerServer({ keys: [jwk] })
+  t.teardown(() => server.close())
+  const input = `${b64(JSON.stringify({ alg: 'RS256', kid: 'small' }))}.${b64(JSON.stringify(claims()))}`
+  const jwt = `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`
+  const small = keysFor(server.url)
+  await agree(t, { 'RSA-1024': jwt }, small)
+  t.equal(await new FastJWTVerifier({ ...CONFIGS.lax, keys: small }).verify(jwt), undefined)
+})
+
+t.test('property: any mutation of a valid token gets the same verdict from both paths', async (t) => {
+  const good = Object.values(goodTokens())
+  const alphabet = 'AaBb09-_.=+/~é'.split('')
+  const fast = new JWTVerifier({ ...CONFIGS.lax, keys })
+  const jose = new JWTVerifier({ ...CONFIGS.lax, keys, fastPath: false })
+  await fc.assert(fc.asyncProperty(
+    fc.constantFrom(...good), fc.nat(), fc.constantFrom(...alphabet), fc.constantFrom('replace', 'insert', 'delete'),
+    async (jwt, at, char, edit) => {
+      const i = at % jwt.length
+      const mutated = edit === 'delete' ? jwt.slice(0, i) + jwt.slice(i + 1) : jwt.slice(0, i) + char + jwt.slice(edit === 'insert' ? i : i + 1)
+      return await outcome(fast, mutated) === await outcome(jose, mutated)
+    }), { numRuns: 300 })
+  t.pass('300 mutations agreed')
+})
+
+t.test('property: random claims and headers, signed, get the same verdict from both paths', async (t) => {
+  const offsets = [-100, -30, -8, -2, 0, 2, 8, 30, 100]
+  const time = fc.oneof(fc.constantFrom(...offsets).map((d) => now() + d), fc.constantFrom(undefined, null, 'soon', 1.5))
+  await fc.assert(fc.asyncProperty(
+    fc.record({
+      iss: fc.constantFrom(issuer.issuer, 'https://evil.example', undefined, 42),
+      aud: fc.constantFrom(issuer.audience, [issuer.audience, 'x'], ['x'], 'x', undefined, 7, []),
+      exp: time,
+      nbf: time,
+      iat: time
+    }),
+    fc.record({
+      alg: fc.constantFrom('RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'),
+      key: fc.constantFrom('RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'),
+      typ: fc.constantFrom(undefined, 'at+jwt', 'JWT', 'application/at+jwt', 'id+jwt'),
+      kid: fc.boolean()
+    }),
+    async (payload, h) => {
+      const jwt = token({ alg: h.alg, typ: h.typ, kid: h.kid ? kidOf(h.key) : undefined }, JSON.parse(JSON.stringify({ sub: 'u', ...payload })), h.key)
+      for (const config of Object.values(CONFIGS)) {
+        const a = await outcome(new JWTVerifier({ ...config, keys }), jwt)
+        const b = await outcome(new JWTVerifier({ ...config, keys, fastPath: false }), jwt)
+        if (a !== b) return false
+      }
+      return true
+    }), { numRuns: 150 })
+  t.pass('150 signed tokens agreed')
+})
