@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { oauthGuard } from '../lib/index.js'
-import type { AuthorizationServerMetadata } from '../lib/index.js'
 
 /** The demo's scopes and what they allow. */
 export const DEMO_SCOPES: Readonly<Record<string, string>> = Object.freeze({
@@ -31,16 +30,14 @@ export const DEMO_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.fr
 export interface DemoOptions {
   /** The identity provider's issuer. */
   issuer: string
-  /** The API's audience at the provider. */
-  audience: string
+  /** The API's audience(s) at the provider. */
+  audience: string | string[]
   /** Swagger UI's public client ID. */
   clientId?: string
   /** OpenID scopes offered in Swagger UI. Default `['openid', 'profile', 'email']`. */
   openidScopes?: string[]
   /** Extra authorization request parameters, e.g. `{ audience }` for Auth0. */
   authorizationParams?: Record<string, string>
-  /** Endpoints to use instead of discovery. */
-  metadata?: AuthorizationServerMetadata
   /** The URL the browser uses, to print the redirect URI. Default: the listening address. */
   publicURL?: string
   /** Send {@link DEMO_SECURITY_HEADERS} on every response. Default true. */
@@ -71,7 +68,6 @@ export async function buildDemo (options: DemoOptions): Promise<FastifyInstance>
   await app.register(oauthGuard, {
     issuer: options.issuer,
     audience: options.audience,
-    metadata: options.metadata,
     scopes: DEMO_SCOPES,
     docs: {
       clientId: options.clientId,

@@ -3,7 +3,7 @@
  * or at a real one when OAUTH_ISSUER is set (see demo/README.md).
  */
 import { buildDemo, DEMO_SCOPES } from './app.js'
-import { startIdentityProvider, type IdentityProvider } from './identity-provider.js'
+import type { IdentityProvider } from './identity-provider.js'
 import { swaggerUIRedirectURI } from '../lib/index.js'
 
 /** Audience of the demo API at the embedded provider. */
@@ -22,11 +22,13 @@ function list (value: string | undefined): string[] | undefined {
 async function main (): Promise<void> {
   const publicURL = env.PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   let idp: IdentityProvider | null = null
-  let settings: { issuer: string, audience: string, clientId?: string }
+  let settings: { issuer: string, audience: string | string[], clientId?: string }
   if (env.OAUTH_ISSUER !== undefined && env.OAUTH_ISSUER !== '') {
     if (env.OAUTH_AUDIENCE === undefined) throw new Error('OAUTH_AUDIENCE is required with OAUTH_ISSUER (the audience of this API at your provider)')
-    settings = { issuer: env.OAUTH_ISSUER, audience: env.OAUTH_AUDIENCE, clientId: env.OAUTH_CLIENT_ID }
+    settings = { issuer: env.OAUTH_ISSUER, audience: list(env.OAUTH_AUDIENCE) as string[], clientId: env.OAUTH_CLIENT_ID }
   } else {
+    // Loaded only here: with a real provider, oidc-provider is not needed at all.
+    const { startIdentityProvider } = await import('./identity-provider.js')
     idp = await startIdentityProvider({ port: idpPort, resource: EMBEDDED_AUDIENCE, apiScopes: { ...DEMO_SCOPES } })
     // The browser may reach the demo by either name; each is a different redirect URI.
     for (const origin of new Set([publicURL, `http://127.0.0.1:${port}`, `http://localhost:${port}`])) {

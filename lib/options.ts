@@ -18,6 +18,7 @@ import { resolveIntrospectionOptions, type ResolvedIntrospectionOptions } from '
 import { DEFAULT_USERINFO_MAX_ENTRIES, DEFAULT_USERINFO_TTL } from './token/userinfo.js'
 import type { OAuthGuardOptions } from './types.js'
 import { docsProblems, DocsOptionsSchema, scopeDescriptionProblems } from './openapi/docs-options.js'
+import { protectProblems, ProtectAllRoutesSchema, resolveProtectAll, type ResolvedProtectAll } from './fastify/protect-options.js'
 
 /** Default OpenAPI security scheme name. */
 export const DEFAULT_SECURITY_SCHEME = 'oauth2'
@@ -63,13 +64,16 @@ const OptionsSchema = Type.Object({
     cacheMaxTTL: Type.Optional(Type.Number({ minimum: 0 })),
     cacheMaxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
     cacheMaxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
-    negativeCacheTTL: Type.Optional(Type.Number({ minimum: 0 }))
+    negativeCacheTTL: Type.Optional(Type.Number({ minimum: 0 })),
+    maxRequestsPerSecond: Type.Optional(Type.Integer({ minimum: 0 }))
   }, { additionalProperties: false })),
   userinfo: Type.Optional(Type.Object({
     ttl: Type.Optional(Type.Number({ minimum: 0 })),
     maxEntries: Type.Optional(Type.Integer({ minimum: 1 }))
   }, { additionalProperties: false })),
   scopes: Type.Optional(Type.Record(Type.String(), Type.String())),
+  protectAllRoutes: Type.Optional(ProtectAllRoutesSchema),
+  strictScopes: Type.Optional(Type.Boolean()),
   docs: Type.Optional(DocsOptionsSchema)
 }, { additionalProperties: false })
 
@@ -97,6 +101,9 @@ export interface ResolvedOptions {
   readonly userinfo: { readonly ttl: number, readonly maxEntries: number }
   /** Scope → description, for the OpenAPI document. */
   readonly scopes: Readonly<Record<string, string>>
+  /** `null`: off (routes that declare nothing are public). */
+  readonly protectAllRoutes: ResolvedProtectAll
+  readonly strictScopes: boolean
 }
 
 /** Validates `options`; throws {@link InvalidOptionsError} listing every problem. */
@@ -142,7 +149,9 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
       ttl: options.userinfo?.ttl ?? DEFAULT_USERINFO_TTL,
       maxEntries: options.userinfo?.maxEntries ?? DEFAULT_USERINFO_MAX_ENTRIES
     },
-    scopes: { ...options.scopes }
+    scopes: { ...options.scopes },
+    protectAllRoutes: resolveProtectAll(options.protectAllRoutes),
+    strictScopes: options.strictScopes ?? false
   })
 }
 
@@ -192,6 +201,7 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
     problems.push("options.introspection: expected only with validation 'introspection' or 'auto', received it with validation 'jwt'")
   }
   problems.push(...scopeDescriptionProblems(options.scopes), ...docsProblems(options.docs, options.securityScheme ?? DEFAULT_SECURITY_SCHEME))
+  problems.push(...protectProblems(options))
   return problems
 }
 

@@ -5,6 +5,9 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Authenticator } from './fastify/authenticate.js'
 import { routeSecurityHook, type RouteSecurityState } from './fastify/route-security.js'
+import { logRouteReport, routeReport } from './fastify/route-report.js'
+import { routeDefaults } from './fastify/protect-options.js'
+import { unseenRouteHook } from './fastify/unseen-routes.js'
 import { decorateUserinfo } from './fastify/userinfo.js'
 import { resolveOptions } from './options.js'
 import { AccessTokenValidator } from './token/access-token-validator.js'
@@ -14,6 +17,7 @@ import { JWKSCache } from './token/jwks-cache.js'
 import { JWTVerifier } from './token/jwt-verifier.js'
 import { TokenCache } from './token/token-cache.js'
 import { Introspector } from './token/introspection.js'
+import { tokenKey } from './token/introspection-cache.js'
 import { UserinfoClient } from './token/userinfo.js'
 import type { OAuthGuardAPI, OAuthGuardOptions } from './types.js'
 import { createDocsState, docsRouteHook } from './openapi/docs-state.js'
@@ -38,30 +42,40 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   const introspector = options.introspection === null
     ? null
     : new Introspector({ issuer, audience, clockTolerance, timeout, retryAfter, realm, claims: options.claims, credentials: options.introspection, endpoint: async () => await metadata.get('introspection_endpoint') })
-  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, endpoint: async () => await metadata.get('userinfo_endpoint') })
+  const tokenCache = options.cache === null ? null : new TokenCache<AuthContext>(options.cache)
+  // A token the provider refuses at userinfo is refused from then on, not only once the caches expire.
+  const forget = (token: string): void => {
+    tokenCache?.delete(token)
+    introspector?.cache.delete(tokenKey(token))
+  }
+  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, endpoint: async () => await metadata.get('userinfo_endpoint') })
   const validator = new AccessTokenValidator({
     mode: options.validation,
     jwt,
     introspector,
     claims: options.claims,
-    cache: options.cache === null ? null : new TokenCache<AuthContext>(options.cache),
+    cache: tokenCache,
     retryAfter: options.retryAfter
   })
   const authenticator = new Authenticator(validator, options)
-  const state: RouteSecurityState = { scopes: new Set(), routes: [] }
+  const state: RouteSecurityState = { scopes: new Set(), routes: [], hidden: [] }
+  const defaults = routeDefaults(options)
 
   const api: OAuthGuardAPI = {
     options,
     metadata: async () => await metadata.discover(),
     scopes: state.scopes,
-    routes: state.routes
+    routes: state.routes,
+    report: () => routeReport(state)
   }
 
   fastify.decorateRequest('auth', null)
   decorateUserinfo(fastify, userinfo, { realm })
   fastify.decorate('authenticate', authenticator.decorator())
   fastify.decorate('oauthGuard', api)
-  fastify.addHook('onRoute', routeSecurityHook(authenticator, options.securityScheme, options.externalSchemes, state))
+  fastify.addHook('onRoute', routeSecurityHook(authenticator, options.securityScheme, options.externalSchemes, state, defaults))
+  fastify.addHook('onRequest', unseenRouteHook(authenticator, { scheme: options.securityScheme, externalSchemes: options.externalSchemes, defaults, log: fastify.log }))
+  fastify.addHook('onReady', async () => logRouteReport(fastify.log, routeReport(state)))
   fastify.addHook('onRoute', docsRouteHook(createDocsState(api)))
   if (rawOptions.docs !== undefined) await registerDocs(fastify, rawOptions.docs)
 }

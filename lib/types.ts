@@ -10,10 +10,12 @@ import type { RouteSecurity } from './fastify/route-security.js'
 import type { IntrospectionOptions } from './token/introspection.js'
 import type { UserInfo } from './token/userinfo.js'
 import type { DocsOptions } from './openapi/docs-options.js'
+import type { RouteReportRow } from './fastify/route-report.js'
 
 export type { AccessTokenClaims, AuthContext, ValidationMethod } from './token/auth-context.js'
 export type { AuthorizationServerMetadata } from './token/discovery.js'
 export type { ValidationMode } from './token/access-token-validator.js'
+export type { RouteReportRow } from './fastify/route-report.js'
 export type { SecurityRequirementObject } from './token/scopes.js'
 export type { IntrospectionAuthMethod, IntrospectionOptions } from './token/introspection.js'
 export type { UserInfo } from './token/userinfo.js'
@@ -91,6 +93,21 @@ export interface OAuthGuardOptions {
   scopes?: Readonly<Record<string, string>>
   /** Register @fastify/swagger and @fastify/swagger-ui with Swagger UI login (optional peer dependencies). Default none; see also `oauthGuardDocs`. */
   docs?: DocsOptions
+  /**
+   * Secure by default: every route that declares neither `schema.security` nor an `authenticate`
+   * hook requires a valid token (with `scopes`, if given). `security: []` keeps a route public, as do
+   * `exclude` entries: exact paths or prefixes ending at a segment (`'/health'` covers `/health/live`).
+   * Routes with `schema.hide` (the docs) stay public. Default `false`.
+   * @example protectAllRoutes: { exclude: ['/health', '/metrics'] }
+   */
+  protectAllRoutes?: boolean | {
+    /** Paths or path prefixes left public. Default none. */
+    exclude?: readonly string[]
+    /** Scopes required by default. Default none (any valid token). */
+    scopes?: readonly string[]
+  }
+  /** Fail when a route requires a scope that `scopes` does not list (catches typos). Needs `scopes`. Default `false`. */
+  strictScopes?: boolean
 }
 
 /** Per-route options of `fastify.authenticate(options)`. */
@@ -125,6 +142,11 @@ export interface OAuthGuardAPI {
   readonly scopes: ReadonlySet<string>
   /** How each route is protected, filled as routes are added. */
   readonly routes: readonly RouteSecurity[]
+  /**
+   * Every route with its effective requirement, as logged at `onReady`: a route left public by
+   * mistake shows as `public` with source `none`.
+   */
+  report (): RouteReportRow[]
 }
 
 declare module 'fastify' {

@@ -8,8 +8,9 @@ import { MissingTokenError, OAuthGuardHTTPError, ProviderUnavailableError, type 
 import { kAuthHook, kAuthState } from '../symbols.js'
 import type { AccessTokenValidator } from '../token/access-token-validator.js'
 import type { AuthContext } from '../token/auth-context.js'
-import { readBearerToken, type ReadBearerOptions } from '../token/bearer-token.js'
+import { checkBearerRequest, readBearerToken, type ReadBearerOptions } from '../token/bearer-token.js'
 import type { Authenticate, AuthenticateOptions } from '../types.js'
+import { ConnectionMemo } from './connection-memo.js'
 import { checkPolicy, DEFAULT_POLICY, policyFromOptions, type Policy } from './policy.js'
 
 /** A hook that carries its policy, so `onRoute` can document the route it protects. */
@@ -24,9 +25,12 @@ export class Authenticator {
   readonly #bearer: ReadBearerOptions
   readonly #errors: HTTPErrorOptions
   readonly #retryAfter: number
+  /** `null` with `cache: false`: every request is then validated. */
+  readonly #memo: ConnectionMemo | null
 
-  constructor (validator: AccessTokenValidator, options: { realm: string | undefined, maxTokenLength: number, retryAfter: number }) {
+  constructor (validator: AccessTokenValidator, options: { realm: string | undefined, maxTokenLength: number, retryAfter: number, cache?: unknown }) {
     this.#validator = validator
+    this.#memo = options.cache === null ? null : new ConnectionMemo()
     this.#retryAfter = options.retryAfter
     this.#errors = { realm: options.realm }
     this.#bearer = { realm: options.realm, maxTokenLength: options.maxTokenLength }
@@ -52,9 +56,19 @@ export class Authenticator {
   }
 
   #run (policy: Policy, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const header = request.headers.authorization
+    const connection = request.raw.socket as object | null | undefined
+    // The header this connection sent last, already parsed and validated (connection-memo.ts).
+    const memo = this.#memo === null || connection == null ? undefined : this.#memo.recall(connection, header)
+    const source = { authorization: header, rawHeaders: request.raw.rawHeaders, url: request.url }
     let token: string | null
     try {
-      token = readBearerToken({ authorization: request.headers.authorization, rawHeaders: request.raw.rawHeaders, url: request.url }, this.#bearer)
+      if (memo === undefined) {
+        token = readBearerToken(source, this.#bearer)
+      } else {
+        checkBearerRequest(source, this.#bearer)
+        token = memo.token
+      }
     } catch (err) {
       return this.#fail(err, request, reply, done)
     }
@@ -67,12 +81,26 @@ export class Authenticator {
     }
     // A second hook on the same request (schema.security and authenticate together) reuses the first result.
     const state = request[kAuthState]
-    const known = state !== undefined && state.token === token ? state.auth : this.#validator.cached(token)
-    if (known !== undefined) return this.#check(policy, known, token, request, reply, done)
+    if (state != null && state.token === token) return this.#check(policy, state.auth, token, request, reply, done)
+    if (memo !== undefined) return this.#check(policy, memo.entry.value, token, request, reply, done)
+    const entry = this.#validator.cachedEntry(token)
+    if (entry !== undefined) {
+      this.#remember(connection, header, token, entry)
+      return this.#check(policy, entry.value, token, request, reply, done)
+    }
     this.#validator.validate(token).then(
-      (auth) => this.#check(policy, auth, token, request, reply, done),
+      (auth) => {
+        this.#remember(connection, header, token, this.#validator.cachedEntry(token))
+        this.#check(policy, auth, token, request, reply, done)
+      },
       (err) => this.#fail(err, request, reply, done)
     )
+  }
+
+  /** Lets the connection skip parsing and lookup next time, for as long as the token cache holds the result. */
+  #remember (connection: object | null | undefined, header: string | undefined, token: string, entry: Readonly<{ value: AuthContext, until: number }> | undefined): void {
+    if (this.#memo === null || connection == null || header === undefined || entry === undefined) return
+    this.#memo.remember(connection, { header, token, entry })
   }
 
   #check (policy: Policy, auth: AuthContext, token: string, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {

@@ -43,7 +43,9 @@ const started = new WeakSet<DocsState>()
  * registering the plugin and before your routes; register Swagger UI on the same instance.
  * The security scheme needs the provider's metadata: it is fetched when the server gets ready
  * (waiting at most the `timeout` option); if the provider is down, the document is answered with
- * 503 until it is back.
+ * 503 until it is back, and `app.swagger()` throws {@link ProviderUnavailableError} (await
+ * `ready()` first). Not validated: that Swagger UI really is registered under `routePrefix`.
+ * @see docs/swagger-ui-login.md
  * @example
  * await app.register(oauthGuard, { issuer, audience, scopes: { 'items:read': 'Read items' } })
  * const docs = oauthGuardDocs(app, { clientId: 'swagger-ui' })

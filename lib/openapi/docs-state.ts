@@ -78,7 +78,8 @@ export function docsRouteHook (state: DocsState) {
     if ((route.schema as { hide?: boolean } | undefined)?.hide !== true && refusesBeyondScopes(route)) {
       route.schema = { ...route.schema, [FORBIDDEN_MARKER]: true } as RouteOptions['schema']
     }
-    const path = [...state.sites.keys()].find((p) => route.url === p || route.url.startsWith(`${p}/`))
+    // The longest match, should one Swagger UI live under another's path.
+    const path = [...state.sites.keys()].sort((a, b) => b.length - a.length).find((p) => route.url === p || route.url.startsWith(`${p}/`))
     if (path === undefined) return
     const docs = state.sites.get(path) as ResolvedDocsOptions
     const rest = route.url.slice(path.length)

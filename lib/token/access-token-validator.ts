@@ -47,6 +47,11 @@ export class AccessTokenValidator {
     return this.#options.cache?.get(token)
   }
 
+  /** A still-valid cached result and the epoch milliseconds until which it may be served; no I/O. */
+  cachedEntry (token: string): Readonly<{ value: AuthContext, until: number }> | undefined {
+    return this.#options.cache?.entry(token)
+  }
+
   /** Validates `token`. Throws InvalidTokenError, TokenExpiredError or ProviderUnavailableError. */
   async validate (token: string): Promise<AuthContext> {
     const hit = this.#options.cache?.get(token)

@@ -36,12 +36,7 @@ export interface ReadBearerOptions extends HTTPErrorOptions {
  * {@link InvalidTokenError} for a token longer than the limit.
  */
 export function readBearerToken (source: BearerSource, options: ReadBearerOptions = {}): string | null {
-  if (source.url !== undefined && hasQueryToken(source.url)) {
-    throw new InvalidRequestError('query-token', options)
-  }
-  if (source.rawHeaders !== undefined && countAuthorization(source.rawHeaders) > 1) {
-    throw new InvalidRequestError('multiple-headers', options)
-  }
+  checkBearerRequest(source, options)
   const header = source.authorization
   if (header === undefined || header === '') return null
   const token = parseBearerCredentials(header, options)
@@ -49,6 +44,20 @@ export function readBearerToken (source: BearerSource, options: ReadBearerOption
     throw new InvalidTokenError(options)
   }
   return token
+}
+
+/**
+ * The checks of {@link readBearerToken} that depend on the request rather than on the header's
+ * value: no `access_token` in the query string, no second `Authorization` header. For callers that
+ * already parsed this very header value (fastify/connection-memo.ts).
+ */
+export function checkBearerRequest (source: BearerSource, options: HTTPErrorOptions = {}): void {
+  if (source.url !== undefined && hasQueryToken(source.url)) {
+    throw new InvalidRequestError('query-token', options)
+  }
+  if (source.rawHeaders !== undefined && countAuthorization(source.rawHeaders) > 1) {
+    throw new InvalidRequestError('multiple-headers', options)
+  }
 }
 
 /**

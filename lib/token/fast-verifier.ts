@@ -1,32 +1,35 @@
 /**
- * The hot path of JWT verification: the same checks as jose's `jwtVerify` with the options
- * {@link JWTVerifier} gives it, in the same order, but with the signature checked by node:crypto's
- * one-shot `crypto.verify` on a KeyObject. jose 6 verifies through WebCrypto, whose every call is a
- * job on libuv's thread pool and a promise: measured here, ~100 µs per RS256 verification against
- * ~32 µs for `crypto.verify` alone, and the difference is most of a server's time on a new token.
+ * The hot path of JWT verification: the checks of jose's `jwtVerify` with the options
+ * {@link JWTVerifier} gives it, in the same order and with the same verdicts, but with the
+ * signature checked by node:crypto's one-shot `crypto.verify` on a KeyObject. jose 6 verifies
+ * through WebCrypto, where every call is a job on libuv's thread pool plus promises: measured here,
+ * ~100 µs per RS256 verification against ~32 µs for `crypto.verify` alone.
  *
- * jose still does everything around the signature: the JWKS (fetched, selected by `kid`/`alg`/`kty`/
- * `crv`/`use`/`key_ops`, imported and cached per algorithm by `createLocalJWKSet`), and every token
- * this path does not fully understand. {@link FastJWTVerifier.verify} returns `undefined` to hand a
- * token over to jose whenever it is unusual: a segment outside the base64url alphabet (padding,
- * `+`, `/`) or of a length base64 cannot have, a non-ASCII header, a header that is not a JSON object or has `crit` or `b64`, an
- * algorithm jose would refuse or this path does not know, a key jose would refuse (wrong type,
- * algorithm, curve, usage, RSA under 2048 bits), a `crypto.verify` that throws, or a payload that is
- * not strict UTF-8 JSON. Such tokens are rare and jose gives the verdict on them.
+ * jose still does everything around the signature: the JWKS (fetched, selected by `kid`, `alg`,
+ * `kty`, `crv`, `use` and `key_ops`, imported and cached per algorithm by `createLocalJWKSet`), and
+ * every token this path does not fully understand. {@link FastJWTVerifier.verify} resolves to
+ * `undefined`, handing the token to jose, whenever it is unusual: a segment that is not canonical
+ * base64url (other characters, padding, non-zero trailing bits, a length base64 cannot have), a
+ * non-ASCII header, a header that is not a JSON object or carries `crit` or `b64`, an algorithm
+ * outside the allow-list or unknown here, a key jose would refuse for the algorithm (type,
+ * algorithm, hash, curve, usage, RSA under 2048 bits), a `crypto.verify` that throws, or a
+ * payload that is not a strict UTF-8 JSON object. No provider sends such tokens; jose judges them.
  *
- * What this path decides itself, it decides as jose would: a bad signature is
+ * What this path decides, it decides as jose (and {@link JWTVerifier}) would: a bad signature is
  * {@link InvalidTokenError}; the claims are checked in jose's order (`iss`, `aud`, `exp` present;
- * `iss` equal; `aud` contains an accepted value; `iat` and `nbf` numbers; `nbf` ≤ now + tolerance,
- * else {@link TokenExpiredError}; `exp` a number; `exp` > now − tolerance, else
- * {@link TokenExpiredError}). `typ` is left to {@link JWTVerifier}, which checks it on both paths.
+ * `iss` equal; `aud` holds an accepted value; `iat` and `nbf` numbers; `nbf` ≤ now + tolerance, else
+ * {@link TokenExpiredError}; `exp` a number; `exp` > now − tolerance, else
+ * {@link TokenExpiredError}); then a repeated top-level member name is {@link InvalidTokenError}, as
+ * JWTVerifier rules on jose's result. `typ` is left to JWTVerifier, which checks it on both paths.
+ * test/token/fast-verifier.test.ts compares both paths on good, bad and random tokens.
  *
- * @see RFC 7515 §5.2 (JWS validation), RFC 7518 §3 (algorithms), RFC 7519 §7.2, RFC 8725 §3.1
+ * @see RFC 7515 §5.2 (JWS validation), RFC 7518 §3 (algorithms), RFC 7519 §7.2, RFC 8725 §3
  */
-import { isAscii } from 'node:buffer'
 import { constants, KeyObject, verify as cryptoVerify, type VerifyKeyObjectInput, type VerifyPublicKeyInput } from 'node:crypto'
 import type { JWTHeaderParameters, JWTPayload } from 'jose'
 import { InvalidTokenError, TokenExpiredError } from '../errors.js'
 import type { JWKSCache } from './jwks-cache.js'
+import { decodeCanonical, parseObject } from './jws-segment.js'
 
 /** What a WebCrypto key must be for an algorithm (jose's table), and how node:crypto verifies it. */
 interface Profile {
@@ -66,10 +69,6 @@ const PROFILES: ReadonlyMap<string, Profile> = new Map([
   ['Ed25519', { name: 'Ed25519', digest: null }]
 ])
 
-/** Three base64url segments, no padding; the rest goes to jose. */
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
-const strictUTF8 = new TextDecoder('utf-8', { fatal: true })
-
 /** Options of {@link FastJWTVerifier}: those {@link JWTVerifier} gives jose. */
 export interface FastJWTVerifierOptions {
   issuer: string
@@ -107,25 +106,26 @@ export class FastJWTVerifier {
    * throws {@link InvalidTokenError}, {@link TokenExpiredError}, or what the key function throws.
    */
   async verify (token: string): Promise<FastVerifyResult | undefined> {
-    if (!COMPACT_JWS.test(token)) return undefined
     const dot1 = token.indexOf('.')
     const dot2 = token.indexOf('.', dot1 + 1)
-    // A segment of 4n+1 characters is not base64: Buffer would drop the extra one, jose refuses it.
-    if (dot1 % 4 === 1 || (dot2 - dot1 - 1) % 4 === 1 || (token.length - dot2 - 1) % 4 === 1) return undefined
+    if (dot1 < 1 || dot2 < dot1 + 2 || dot2 === token.length - 1 || token.indexOf('.', dot2 + 1) !== -1) return undefined
     const encodedHeader = token.slice(0, dot1)
-    const header = parseSegment(encodedHeader, true)
-    if (header === undefined || Object.hasOwn(header, 'crit') || Object.hasOwn(header, 'b64')) return undefined
-    const alg = header.alg
+    const encodedPayload = token.slice(dot1 + 1, dot2)
+    const signature = token.slice(dot2 + 1)
+    // Every segment is checked before the key lookup, as COMPACT_JWS checks them before jose's.
+    const headerBytes = decodeCanonical(encodedHeader)
+    const payloadBytes = decodeCanonical(encodedPayload)
+    const signatureBytes = decodeCanonical(signature)
+    if (headerBytes === undefined || payloadBytes === undefined || signatureBytes === undefined) return undefined
+    const header = parseObject(headerBytes, true)
+    if (header === undefined || Object.hasOwn(header.value, 'crit') || Object.hasOwn(header.value, 'b64')) return undefined
+    const alg = header.value.alg
     const profile = typeof alg === 'string' && this.#algorithms.has(alg) ? PROFILES.get(alg) : undefined
     if (profile === undefined) return undefined
 
-    const encodedPayload = token.slice(dot1 + 1, dot2)
-    const signature = token.slice(dot2 + 1)
-    const cryptoKey = await this.#options.keys.key(header, { protected: encodedHeader, payload: encodedPayload, signature })
+    const cryptoKey = await this.#options.keys.key(header.value, { protected: encodedHeader, payload: encodedPayload, signature })
     const key = this.#prepare(cryptoKey, alg as string, profile)
     if (key === null) return undefined
-
-    const signatureBytes = Buffer.from(signature, 'base64url')
     if (profile.signatureLength !== undefined && signatureBytes.length !== profile.signatureLength) throw new InvalidTokenError()
     let valid: boolean
     try {
@@ -135,10 +135,12 @@ export class FastJWTVerifier {
     }
     if (!valid) throw new InvalidTokenError()
 
-    const payload = parseSegment(encodedPayload, false)
+    const payload = parseObject(payloadBytes, false)
     if (payload === undefined) return undefined
-    this.#checkClaims(payload)
-    return { payload, protectedHeader: header as JWTHeaderParameters }
+    this.#checkClaims(payload.value)
+    // After the claims, as JWTVerifier checks the jose path's result (see json-members.ts).
+    if (header.repeats || payload.repeats) throw new InvalidTokenError()
+    return { payload: payload.value, protectedHeader: header.value as JWTHeaderParameters }
   }
 
   /** jose's `validateClaimsSet`, for the options JWTVerifier uses, in the same order. */
@@ -182,20 +184,6 @@ function toVerifyKey (key: object, profile: Profile): VerifyKey | null {
   if (profile.signatureLength !== undefined) return { key: keyObject, dsaEncoding: 'ieee-p1363' }
   if (profile.saltLength !== undefined) return { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: profile.saltLength }
   return keyObject
-}
-
-/** A segment decoded as jose does (strict UTF-8, JSON, a plain object), or `undefined`. */
-function parseSegment (segment: string, asciiOnly: boolean): Record<string, unknown> | undefined {
-  const bytes = Buffer.from(segment, 'base64url')
-  let value: unknown
-  try {
-    if (isAscii(bytes)) value = JSON.parse(bytes.toString('latin1'))
-    else if (asciiOnly) return undefined
-    else value = JSON.parse(strictUTF8.decode(bytes))
-  } catch {
-    return undefined
-  }
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : undefined
 }
 
 /** jose's audience check: a string among `accepted`, or an array sharing one with it. */

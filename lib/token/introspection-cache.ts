@@ -144,10 +144,8 @@ export class OutcomeCache<T> {
     }
     const until = Math.min(outcome.until, now + maxTTL)
     if (!(until > now) || outcome.bytes > maxBytes) return
-    // A newer answer for the same key replaces a negative one (e.g. a token that became valid).
-    this.#negative.delete(key)
-    const old = this.#positive.get(key)
-    if (old !== undefined) this.#deletePositive(key, old)
+    // A newer answer replaces whatever the key held (e.g. a refusal of a token that became valid).
+    this.delete(key)
     this.#positive.set(key, { value: outcome.value, until, bytes: outcome.bytes })
     this.#bytes += outcome.bytes
     for (const [oldest, entry] of this.#positive) {

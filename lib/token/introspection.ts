@@ -26,6 +26,7 @@ import type { TokenIntrospector } from './access-token-validator.js'
 import type { AccessTokenClaims, AuthContext } from './auth-context.js'
 import { buildAuthContext, type ClaimNames } from './claims.js'
 import { fetchJSON, ProviderRequestError } from './http.js'
+import { DEFAULT_INTROSPECTION_REQUESTS_PER_SECOND, RequestBudget } from './request-budget.js'
 import {
   DEFAULT_INTROSPECTION_CACHE_MAX_BYTES,
   DEFAULT_INTROSPECTION_CACHE_MAX_ENTRIES,
@@ -68,6 +69,12 @@ export interface IntrospectionOptions {
   cacheMaxBytes?: number
   /** Time a refused token (`active: false`, wrong audience, expired...) is refused without asking again, in seconds. Default 5; `0` disables. */
   negativeCacheTTL?: number
+  /**
+   * Most introspection requests per second (and in one burst) for tokens not in the cache; past
+   * it, requests get 503 with Retry-After, so a flood of distinct garbage tokens cannot be
+   * forwarded to the provider. Default 100; `0`: no limit.
+   */
+  maxRequestsPerSecond?: number
 }
 
 /** Applies the defaults to already validated {@link IntrospectionOptions}; the secret is not enumerable. */
@@ -78,7 +85,8 @@ export function resolveIntrospectionOptions (given: IntrospectionOptions): Resol
     cacheMaxTTL: given.cacheMaxTTL ?? DEFAULT_INTROSPECTION_CACHE_MAX_TTL,
     cacheMaxEntries: given.cacheMaxEntries ?? DEFAULT_INTROSPECTION_CACHE_MAX_ENTRIES,
     cacheMaxBytes: given.cacheMaxBytes ?? DEFAULT_INTROSPECTION_CACHE_MAX_BYTES,
-    negativeCacheTTL: given.negativeCacheTTL ?? DEFAULT_NEGATIVE_CACHE_TTL
+    negativeCacheTTL: given.negativeCacheTTL ?? DEFAULT_NEGATIVE_CACHE_TTL,
+    maxRequestsPerSecond: given.maxRequestsPerSecond ?? DEFAULT_INTROSPECTION_REQUESTS_PER_SECOND
   }
   return Object.defineProperty(resolved, 'clientSecret', { value: given.clientSecret, enumerable: false }) as ResolvedIntrospectionOptions
 }
@@ -96,6 +104,8 @@ export interface ResolvedIntrospectionOptions {
   readonly cacheMaxBytes: number
   /** Seconds; 0: refusals are not cached. */
   readonly negativeCacheTTL: number
+  /** Requests per second; 0: no limit. */
+  readonly maxRequestsPerSecond: number
 }
 
 /** What {@link Introspector} needs. */
@@ -128,8 +138,10 @@ export class Introspector implements TokenIntrospector {
   readonly #errors: HTTPErrorOptions
   /** Exposed for tests and metrics: sizes only, never keys. */
   readonly cache: OutcomeCache<CachedAuth>
+  readonly #budget: RequestBudget
 
   constructor (options: IntrospectorOptions) {
+    this.#budget = new RequestBudget(options.credentials.maxRequestsPerSecond)
     this.#options = options
     this.#errors = { realm: options.realm }
     const { cacheMaxTTL, negativeCacheTTL, cacheMaxEntries, cacheMaxBytes } = options.credentials
@@ -147,6 +159,9 @@ export class Introspector implements TokenIntrospector {
   }
 
   async #introspect (token: string): Promise<Outcome<CachedAuth>> {
+    if (!this.#budget.take()) {
+      throw new ProviderUnavailableError(this.#options.retryAfter, { cause: new Error('Introspection request budget spent (introspection.maxRequestsPerSecond)') })
+    }
     const endpoint = await this.#options.endpoint()
     if (typeof endpoint !== 'string') {
       throw new ProviderUnavailableError(this.#options.retryAfter, {

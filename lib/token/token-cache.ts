@@ -60,13 +60,21 @@ export class TokenCache<T> {
 
   /** The cached value, or `undefined` when absent or expired (an expired entry is dropped). */
   get (token: string): T | undefined {
+    return this.entry(token)?.value
+  }
+
+  /**
+   * The live entry: its value and the epoch milliseconds until which it may be served. The object
+   * stays current: once the entry is deleted, replaced, evicted or cleared, its `until` becomes 0.
+   */
+  entry (token: string): Readonly<{ value: T, until: number }> | undefined {
     const entry = this.#entries.get(token)
     if (entry === undefined) return undefined
     if (Date.now() >= entry.until) {
       this.#delete(token, entry)
       return undefined
     }
-    return entry.value
+    return entry
   }
 
   /** Caches `value` until `expiresAt` (epoch milliseconds) or `maxAge` from now, whichever is first. */
@@ -96,6 +104,7 @@ export class TokenCache<T> {
 
   /** Drops everything. */
   clear (): void {
+    for (const entry of this.#entries.values()) entry.until = 0
     this.#entries.clear()
     this.#queue = []
     this.#head = 0
@@ -113,5 +122,7 @@ export class TokenCache<T> {
   #delete (token: string, entry: Entry<T>): void {
     this.#entries.delete(token)
     this.#bytes -= entry.bytes
+    // Whoever still holds the entry (fastify/connection-memo.ts) sees it dead from now on.
+    entry.until = 0
   }
 }

@@ -8,7 +8,7 @@
  * | provider outcome                          | error                                   |
  * | ----------------------------------------- | --------------------------------------- |
  * | unreachable, timeout, discovery failure   | 503 ProviderUnavailableError            |
- * | 401 (token revoked or expired upstream)   | 401 InvalidTokenError (`invalid_token`) |
+ * | 401 (token revoked or expired upstream)   | 401 InvalidTokenError; the token leaves the validation caches |
  * | 403 (token lacks the `openid` scope)      | 403 InsufficientScopeError, `openid`    |
  * | other status, redirect, not JSON, no/other `sub`, no endpoint | 502 UserinfoError |
  *
@@ -26,7 +26,7 @@ import {
 } from '../errors.js'
 import type { AuthContext } from './auth-context.js'
 import { fetchJSON, ProviderRequestError } from './http.js'
-import { OutcomeCache, tokenKey } from './introspection-cache.js'
+import { OutcomeCache, tokenKey, type Outcome } from './introspection-cache.js'
 
 /** Default time a userinfo response is reused for the same subject and scopes, in seconds. */
 export const DEFAULT_USERINFO_TTL = 60
@@ -62,6 +62,8 @@ export interface UserinfoClientOptions {
   /** Seconds, for the `Retry-After` of a 503. */
   retryAfter: number
   realm: string | undefined
+  /** Called with a token the userinfo endpoint answered 401 for, to drop it from the validation caches. */
+  forget?: (token: string) => void
 }
 
 /** Fetches userinfo for validated tokens; see the module comment. */
@@ -85,9 +87,8 @@ export class UserinfoClient {
       const info = await this.#fetch(auth)
       return { active: true, value: info, until: Infinity, bytes: JSON.stringify(info).length * 2 + 512 }
     })
-    // Only positive outcomes are ever produced; a copy keeps one caller from editing another's.
-    if (!outcome.active) throw new UserinfoError(this.#errors)
-    return structuredClone(outcome.value)
+    // The loader only produces positive outcomes; a copy keeps one caller from editing another's.
+    return structuredClone((outcome as Extract<Outcome<UserInfo>, { active: true }>).value)
   }
 
   async #fetch (auth: AuthContext): Promise<UserInfo> {
@@ -105,7 +106,7 @@ export class UserinfoClient {
     try {
       body = await fetchJSON(endpoint, { headers: { authorization: `Bearer ${auth.token}` }, timeout: this.#options.timeout })
     } catch (err) {
-      throw this.#mapError(err)
+      throw this.#mapError(err, auth.token)
     }
     const expected = auth.claims.sub
     if (typeof body.sub !== 'string' || body.sub === '' || (typeof expected === 'string' && body.sub !== expected)) {
@@ -114,11 +115,14 @@ export class UserinfoClient {
     return body as UserInfo
   }
 
-  #mapError (err: unknown): OAuthGuardHTTPError {
+  #mapError (err: unknown, token: string): OAuthGuardHTTPError {
     const options = { ...this.#errors, cause: err }
     if (err instanceof ProviderRequestError) {
       if (err.failure === 'network' || err.failure === 'timeout') return new ProviderUnavailableError(this.#options.retryAfter, options)
-      if (err.status === 401) return new InvalidTokenError(options)
+      if (err.status === 401) {
+        this.#options.forget?.(token)
+        return new InvalidTokenError(options)
+      }
       if (err.status === 403) return new InsufficientScopeError(['openid'], options)
     }
     return new UserinfoError(options)

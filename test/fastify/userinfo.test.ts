@@ -73,6 +73,16 @@ t.test('a 401 from the userinfo endpoint is 401 invalid_token: the token is no l
   t.equal(res.json().code, 'OAUTH_GUARD_INVALID_TOKEN')
 })
 
+t.test('after a 401 from userinfo, the token is introspected again instead of served from the cache', async (t) => {
+  const { app, endpoints } = await setup(t, { status: 401 })
+  const token = opaque()
+  t.equal((await app.inject({ url: '/auth', headers: bearer(token) })).statusCode, 200)
+  t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 401)
+  endpoints.answer('/introspect', { body: { active: false } })
+  t.equal((await app.inject({ url: '/auth', headers: bearer(token) })).statusCode, 401)
+  t.equal(endpoints.calls('/introspect'), 2)
+})
+
 t.test('a 403 from the userinfo endpoint is 403 insufficient_scope naming openid', async (t) => {
   const { app } = await setup(t, { status: 403, body: { error: 'insufficient_scope' } })
   const res = await app.inject({ url: '/me', headers: bearer(opaque()) })

@@ -95,7 +95,8 @@ t.test('two Swagger UIs on one document: each is served, fixed and logged with i
   const second = oauthGuardDocs(app, { clientId: 'internal-docs', routePrefix: '/internal/docs', selectedScopes: [] })
   await app.register(swagger, first.swagger)
   await app.register(swaggerUI, first.swaggerUI)
-  await app.register(swaggerUI, second.swaggerUI)
+  // @fastify/swagger-ui decorates the instance: a second one needs its own context.
+  await app.register(async (child) => { await child.register(swaggerUI, second.swaggerUI) })
   addSampleRoutes(app)
   await app.listen({ host: '127.0.0.1', port: 0 })
   t.match((await app.inject('/internal/docs/static/swagger-initializer.js')).body, '{"scopes":[],"usePkceWithAuthorizationCodeGrant":true,"clientId":"internal-docs"}')

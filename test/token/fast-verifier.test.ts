@@ -119,11 +119,31 @@ t.test('claims: iss, aud, exp, nbf, iat, typ are judged as jose judges them', as
   tokens['exp 1e400 (Infinity)'] = signRaw(JSON.stringify(h), `${raw.replace(/"exp":\d+,?/, '')},"exp":1e400}`, 'RS256')
   tokens['exp -1e400'] = signRaw(JSON.stringify(h), `${raw.replace(/"exp":\d+,?/, '')},"exp":-1e400}`, 'RS256')
   tokens['duplicate exp'] = signRaw(JSON.stringify(h), `${raw},"exp":${now() - 3600}}`, 'RS256')
+  tokens['duplicate sub'] = signRaw(JSON.stringify(h), `${raw},"sub":"admin"}`, 'RS256')
+  tokens['duplicate name once escaped'] = signRaw(JSON.stringify(h), `${raw},"\\u0073ub":"admin"}`, 'RS256')
+  tokens['duplicate inside a nested object (allowed)'] = signRaw(JSON.stringify(h), `${raw},"x":{"a":1,"a":2},"y":[1,{"b":1,"b":2}]}`, 'RS256')
+  tokens['strings holding commas, braces and quotes'] = signRaw(JSON.stringify(h), `${raw},"s":"a,b}{\\",\\\\","t":"]["}`, 'RS256')
+  tokens['duplicate header parameter'] = signRaw(`{"alg":"RS256","kid":"${kidOf('RS256')}","kid":"${kidOf('RS256')}"}`, JSON.stringify(claims()), 'RS256')
+  tokens['duplicate header and expired'] = signRaw(`{"alg":"RS256","alg":"RS256","kid":"${kidOf('RS256')}"}`, JSON.stringify(claims({ exp: now() - 3600 })), 'RS256')
+  tokens['whitespace in the JSON'] = signRaw(`{ "alg": "RS256", "kid": "${kidOf('RS256')}" }`, JSON.stringify(claims(), null, 2), 'RS256')
   tokens['payload an array'] = signRaw(JSON.stringify(h), '[1,2]', 'RS256')
   tokens['payload not JSON'] = signRaw(JSON.stringify(h), '{"iss":', 'RS256')
   tokens['payload with UTF-8'] = token(h, claims({ name: 'Zoë 😀' }))
   tokens['payload invalid UTF-8'] = `${b64(JSON.stringify(h))}.${Buffer.concat([Buffer.from(JSON.stringify(claims()).slice(0, -1) + ',"x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]).toString('base64url')}.x`
   await agree(t, tokens)
+})
+
+t.test('repeated top-level members are refused by the fast path itself, nested ones are not', async (t) => {
+  const fast = new FastJWTVerifier({ ...CONFIGS.lax, keys })
+  const h = JSON.stringify({ alg: 'ES256', kid: kidOf('ES256') })
+  const raw = JSON.stringify(claims()).slice(0, -1)
+  for (const extra of [',"sub":"admin"', ',"\\u0073ub":"admin"']) {
+    await t.rejects(fast.verify(signRaw(h, `${raw}${extra}}`, 'ES256')), { code: 'OAUTH_GUARD_INVALID_TOKEN' }, extra)
+  }
+  await t.rejects(fast.verify(signRaw(`{"alg":"ES256","alg":"ES256","kid":"${kidOf('ES256')}"}`, `${raw}}`, 'ES256')), { code: 'OAUTH_GUARD_INVALID_TOKEN' })
+  const nested = await fast.verify(signRaw(h, `${raw},"x":{"a":1,"a":2},"s":"a,b}{\\",\\\\","t":"]["}`, 'ES256'))
+  t.same(nested?.payload.x, { a: 2 })
+  t.equal(nested?.payload.s, 'a,b}{",\\')
 })
 
 t.test('headers: algorithms, keys, crit, b64 and extra parameters', async (t) => {

@@ -75,6 +75,7 @@ const REFUSED: Array<[string, (e: EndpointServer) => Record<string, unknown>]> =
   ['an ID token (token_use)', (e) => activeAnswer(e, { token_type: undefined, token_use: 'id' })],
   ['a Keycloak refresh token (typ)', (e) => activeAnswer(e, { token_type: undefined, typ: 'Refresh' })],
   ['a DPoP-bound token presented as Bearer', (e) => activeAnswer(e, { cnf: { jkt: 'thumbprint' } })],
+  ['an mTLS-bound token', (e) => activeAnswer(e, { cnf: { 'x5t#S256': 'thumbprint' } })],
   ['a non-numeric exp', (e) => activeAnswer(e, { exp: '9999999999' })],
   ['no subject', (e) => activeAnswer(e, { sub: undefined })],
   ['a scope claim of the wrong type', (e) => activeAnswer(e, { scope: 42 })]

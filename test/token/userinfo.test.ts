@@ -42,6 +42,16 @@ t.test('the sub check uses the token\'s sub claim, not a remapped ID', async (t)
   await t.rejects(userinfo.get(auth({ sub: 'other' }, ['profile'])), { code: 'OAUTH_GUARD_USERINFO_FAILED', statusCode: 502 })
 })
 
+t.test('without sub or iss claims, the key and the check use the ID (e.g. an Okta uid) alone', async (t) => {
+  const endpoints = await startEndpoints(t)
+  endpoints.answer('/userinfo', { body: { sub: 'whatever-the-provider-says' } })
+  const userinfo = client(endpoints)
+  const bare = { ...auth({}, ['openid']), id: '00u1', claims: {} }
+  t.equal((await userinfo.get(bare)).sub, 'whatever-the-provider-says')
+  await userinfo.get(bare)
+  t.equal(endpoints.calls('/userinfo'), 1)
+})
+
 t.test('errors carry the realm', async (t) => {
   const endpoints = await startEndpoints(t)
   endpoints.answer('/userinfo', { status: 401 })
