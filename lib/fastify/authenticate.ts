@@ -17,7 +17,8 @@ import { checkPolicy, DEFAULT_POLICY, policyFromOptions, type Policy } from './p
 export type AuthHook = onRequestHookHandler & { [kAuthHook]: Policy }
 
 interface RequestState { token: string, auth: AuthContext }
-type StatefulRequest = FastifyRequest & { [kAuthState]?: RequestState }
+/** `null` until a hook validated the request's token (the plugin decorates requests with it). */
+type StatefulRequest = FastifyRequest & { [kAuthState]?: RequestState | null }
 
 /** Builds hooks bound to one validator. */
 export class Authenticator {

@@ -9,16 +9,17 @@ import { flood, listenURL, liveHeap, randomText, serverErrors } from '../fixture
 import { activeAnswer, endpointsApp, startEndpoints } from '../fixtures/oauth-endpoints.js'
 
 const COUNT = 5000
+const REPEATS = 2000
 const BUDGET = 50
 /** Most heap growth allowed across a flood, in bytes. */
 const MAX_HEAP_GROWTH = 16 * 1024 * 1024
 
-t.test(`${COUNT} requests with one bad opaque token: one introspection call`, async (t) => {
+t.test(`${REPEATS} requests with one bad opaque token: one introspection call`, async (t) => {
   const endpoints = await startEndpoints(t)
   endpoints.answer('/introspect', { body: { active: false } })
   const app = await endpointsApp(t, endpoints, { introspection: { clientId: 'api', clientSecret: 'secret', negativeCacheTTL: 60 } })
-  const statuses = await flood(await listenURL(app, '/items'), COUNT, () => 'Bearer the-same-garbage')
-  t.same(statuses, { 401: COUNT })
+  const statuses = await flood(await listenURL(app, '/items'), REPEATS, () => 'Bearer the-same-garbage')
+  t.same(statuses, { 401: REPEATS })
   t.equal(endpoints.calls('/introspect'), 1)
 })
 

@@ -32,7 +32,7 @@ function modelRefuses (security: readonly unknown[]): boolean {
       !Array.isArray(list) || !list.every((s) => typeof s === 'string' && s !== '' && !/\s/.test(s))))
 }
 
-const scope = fc.constantFrom('a', 'b', 'c', 'items:read', 'items:write', 'admin')
+const scope: fc.Arbitrary<string> = fc.constantFrom('a', 'b', 'c', 'items:read', 'items:write', 'admin')
 const scopes = fc.uniqueArray(scope, { maxLength: 4 })
 const validObject = fc.record({ [OURS]: scopes, apiKey: fc.constant([] as string[]) }, { requiredKeys: [] })
 const oddValue = fc.oneof(
