@@ -80,13 +80,12 @@ async function registerPlugin (app: FastifyInstance, spec: ServerSpec): Promise<
   const common = { issuer: spec.issuer, audience: spec.audience }
   if (spec.kind === 'introspection') {
     if (spec.introspection === undefined) throw new Error('introspection server without an endpoint')
-    // Options of the introspection mode, typed loosely so the benchmark compiles before that mode lands.
     await app.register(oauthGuard, {
       ...common,
       validation: 'introspection',
       metadata: { jwks_uri: spec.jwksUri, introspection_endpoint: spec.introspection.endpoint },
       introspection: { clientId: spec.introspection.clientId, clientSecret: spec.introspection.clientSecret }
-    } as never)
+    })
     return
   }
   await app.register(oauthGuard, {
