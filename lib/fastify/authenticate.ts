@@ -89,11 +89,9 @@ export class Authenticator {
       this.#remember(connection, header, token, entry)
       return this.#check(policy, entry.value, token, request, reply, done)
     }
+    // Not remembered yet: a token sent once is not worth a memo; its second request (a cache hit) makes one.
     this.#validator.validate(token).then(
-      (auth) => {
-        this.#remember(connection, header, token, this.#validator.cachedEntry(token))
-        this.#check(policy, auth, token, request, reply, done)
-      },
+      (auth) => this.#check(policy, auth, token, request, reply, done),
       (err) => this.#fail(err, request, reply, done)
     )
   }

@@ -35,7 +35,7 @@ export function describeRequirement (requirement: Requirement | null): string {
 
 /** The report rows, in the order routes were added; hidden routes last. */
 export function routeReport (state: RouteSecurityState): RouteReportRow[] {
-  return [...state.routes, ...(state.hidden ?? [])].map((route) => ({
+  return [...state.routes, ...state.hidden].map((route) => ({
     method: route.method,
     url: route.url,
     requirement: describeRequirement(route.requirement),

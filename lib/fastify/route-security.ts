@@ -53,7 +53,7 @@ export interface RouteSecurityState {
   /** One entry per route seen, hidden routes excepted. */
   readonly routes: RouteSecurity[]
   /** Routes with `schema.hide`, for the startup report only. */
-  readonly hidden?: RouteSecurity[]
+  readonly hidden: RouteSecurity[]
 }
 
 /** The `onRoute` hook. */
@@ -68,7 +68,7 @@ export function routeSecurityHook (authenticator: Authenticator, scheme: string,
     route.config = { ...route.config, [kRouteSeen]: true } as RouteOptions['config']
     const hookPolicies = findAuthHooks(route)
     if ((route.schema as { hide?: boolean } | undefined)?.hide === true) {
-      state.hidden?.push({ method, url: route.url, requirement: hookPolicies.length === 0 ? null : combine(hookPolicies), source: 'hidden' })
+      state.hidden.push({ method, url: route.url, requirement: hookPolicies.length === 0 ? null : combine(hookPolicies), source: 'hidden' })
       return
     }
     const where = `${method} ${route.url}`

@@ -36,7 +36,7 @@ export function unseenRouteHook (authenticator: Authenticator, options: UnseenRo
     if (config[kRouteSeen] === true) return done()
     let fallback = fallbacks.get(config)
     if (fallback === undefined) {
-      fallback = buildFallback(authenticator, options, `${route.method} ${route.url}`, route.url ?? '', route.schema as RouteSchema | undefined)
+      fallback = buildFallback(authenticator, options, `${route.method} ${route.url}`, route.url as string, route.schema as RouteSchema | undefined)
       fallbacks.set(config, fallback)
     }
     if (fallback === null) return done()

@@ -7,7 +7,7 @@ import { encodeJWT } from '../../lib/testing/index.js'
 import { faultyApp, type FaultyApp } from '../fixtures/faulty-app.js'
 import { flood, listenURL, liveHeap, randomText } from '../fixtures/flood.js'
 
-const COUNT = 5000
+const COUNT = 3000
 /** Most heap growth allowed across a flood, in bytes. */
 const MAX_HEAP_GROWTH = 16 * 1024 * 1024
 

@@ -150,4 +150,8 @@ t.test('protectAllRoutes of the wrong type is reported', async (t) => {
   t.teardown(() => app.close())
   const error = await app.register(oauthGuard, { issuer: 'https://id.example.com', audience: 'api', protectAllRoutes: 'yes' as never }).then(() => null, (err: unknown) => err)
   t.match(error, { code: 'OAUTH_GUARD_INVALID_OPTIONS', message: /options\.protectAllRoutes/ })
+  const other = Fastify()
+  t.teardown(() => other.close())
+  const listError = await other.register(oauthGuard, { issuer: 'https://id.example.com', audience: 'api', protectAllRoutes: { exclude: [1], scopes: [2] } as never }).then(() => null, (err: unknown) => err)
+  t.match(listError, { code: 'OAUTH_GUARD_INVALID_OPTIONS', message: /options\.protectAllRoutes: expected union value/ })
 })

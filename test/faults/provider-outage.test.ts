@@ -33,6 +33,17 @@ t.test('down after boot: keys already fetched keep working, past their max age t
   const response = await target.send(await target.token({ jti: 'fresh-after-outage' }))
   t.equal(response.statusCode, 200, 'a token never seen before is verified with the held keys')
   t.equal(target.handled.count, 1)
+  t.equal((await target.send(await target.token({ jti: 'second-after-outage' }))).statusCode, 200, 'and without a new attempt inside the backoff')
+})
+
+t.test('down after boot: a token under an unknown kid gets 503, not 401 (it may be a rotation)', async (t) => {
+  const target = await faultyApp(t, { jwks: { maxAge: 20 } })
+  t.equal((await target.send(await target.token())).statusCode, 200)
+  await target.provider.setFault('down')
+  await pause(40)
+  t.equal((await target.send(await target.token({ jti: 'refresh-fails' }))).statusCode, 200, 'the failed refresh leaves the held keys')
+  await target.provider.inner.rotateKey('ES256')
+  assertUnavailable(t, target, await target.send(await target.token()))
 })
 
 t.test('slow: a provider slower than the timeout gets 503, bounded by the timeout option', async (t) => {
