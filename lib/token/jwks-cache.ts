@@ -6,7 +6,7 @@
  *   next request after that.
  * - A token whose `kid` is unknown triggers at most one refetch per `cooldown`, so a flood of
  *   forged `kid`s cannot turn into a flood of requests to the provider.
- * - After a failed fetch, the next attempt waits min(`cooldown`, {@link JWKS_FAILURE_BACKOFF});
+ * - After a failed fetch, the next attempt waits min(`cooldown`, {@link JWKS_FAILURE_BACKOFF}), shorter than the default `Retry-After`;
  *   meanwhile held keys keep working and, with none held, requests fail at once (503).
  * - Concurrent callers share one request.
  *
@@ -23,7 +23,7 @@ export const DEFAULT_JWKS_COOLDOWN = 30_000
 export const DEFAULT_JWKS_MAX_AGE = 600_000
 
 /** Longest wait after a failed fetch before the next attempt, in milliseconds (shorter when `cooldown` is). */
-export const JWKS_FAILURE_BACKOFF = 5_000
+export const JWKS_FAILURE_BACKOFF = 1_000
 
 /** Options of {@link JWKSCache}. */
 export interface JWKSCacheOptions {

@@ -4,6 +4,7 @@
  */
 import t from 'tap'
 import { encodeJWT } from '../../lib/testing/index.js'
+import { JWKS_FAILURE_BACKOFF } from '../../lib/token/jwks-cache.js'
 import { faultyApp, type FaultyApp } from '../fixtures/faulty-app.js'
 import { flood, listenURL, liveHeap, randomText } from '../fixtures/flood.js'
 
@@ -25,20 +26,24 @@ t.test(`${COUNT} forged tokens while the provider is down: all 503, none a 500`,
 t.test(`${COUNT} forged tokens while the provider answers 500: all 503, the provider asked once per backoff`, async (t) => {
   const target = await faultyApp(t, {}, true)
   target.provider.fault = 'status-500'
+  const started = Date.now()
   const statuses = await flood(await listenURL(target.app, '/private'), COUNT, forged(target))
   t.same(statuses, { 503: COUNT })
   const asked = target.hits().discovery + target.hits().jwks
-  // The flood lasts a few seconds; the backoff is 5 s: one attempt, two if the flood outlasts it.
-  t.ok(asked <= 2, `the failing provider was asked ${asked} times`)
+  // One attempt, then at most one per backoff for as long as the flood lasts.
+  const bound = 1 + Math.ceil((Date.now() - started) / JWKS_FAILURE_BACKOFF)
+  t.ok(asked <= bound, `the failing provider was asked ${asked} times (bound ${bound})`)
 })
 
 t.test(`${COUNT} forged tokens while the provider hangs: all 503, at most one request reaches it per backoff`, async (t) => {
   const target = await faultyApp(t, { timeout: 100 }, true)
   target.provider.fault = 'hang'
+  const started = Date.now()
   const statuses = await flood(await listenURL(target.app, '/private'), COUNT, forged(target))
   t.same(statuses, { 503: COUNT })
   const asked = target.hits().discovery + target.hits().jwks
-  t.ok(asked <= 2, `the hanging provider was asked ${asked} times`)
+  const bound = 1 + Math.ceil((Date.now() - started) / (JWKS_FAILURE_BACKOFF + 100))
+  t.ok(asked <= bound, `the hanging provider was asked ${asked} times (bound ${bound})`)
 })
 
 t.test(`${COUNT} distinct valid tokens fill the token cache only up to its bound`, async (t) => {
