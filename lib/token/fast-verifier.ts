@@ -8,8 +8,8 @@
  * jose still does everything around the signature: the JWKS (fetched, selected by `kid`, `alg`,
  * `kty`, `crv`, `use` and `key_ops`, imported and cached per algorithm by `createLocalJWKSet`), and
  * every token this path does not fully understand. {@link FastJWTVerifier.verify} resolves to
- * `undefined`, handing the token to jose, whenever it is unusual: a segment that is not canonical
- * base64url (other characters, padding, non-zero trailing bits, a length base64 cannot have), a
+ * `undefined`, handing the token to jose, whenever it is unusual: a segment that is not plain
+ * base64url (other characters, padding, a length base64 cannot have), a
  * non-ASCII header, a header that is not a JSON object or carries `crit` or `b64`, an algorithm
  * outside the allow-list or unknown here, a key jose would refuse for the algorithm (type,
  * algorithm, hash, curve, usage, RSA under 2048 bits), a `crypto.verify` that throws, or a
@@ -29,7 +29,7 @@ import { constants, KeyObject, verify as cryptoVerify, type VerifyKeyObjectInput
 import type { JWTHeaderParameters, JWTPayload } from 'jose'
 import { InvalidTokenError, TokenExpiredError } from '../errors.js'
 import type { JWKSCache } from './jwks-cache.js'
-import { decodeCanonical, parseObject } from './jws-segment.js'
+import { decodeSegment, parseObject } from './jws-segment.js'
 
 /** What a WebCrypto key must be for an algorithm (jose's table), and how node:crypto verifies it. */
 interface Profile {
@@ -95,6 +95,9 @@ export class FastJWTVerifier {
   readonly #algorithms: ReadonlySet<string>
   /** jose's key cache returns the same CryptoKey for a JWK and alg, so its KeyObject is made once. */
   readonly #prepared = new WeakMap<object, PreparedKey>()
+  /** Keys resolved from the key set `#generation`, by `alg` and `kid`; emptied when the set changes. */
+  readonly #byKid = new Map<string, VerifyKey | null>()
+  #generation: object | undefined
 
   constructor (options: FastJWTVerifierOptions) {
     this.#options = options
@@ -113,9 +116,9 @@ export class FastJWTVerifier {
     const encodedPayload = token.slice(dot1 + 1, dot2)
     const signature = token.slice(dot2 + 1)
     // Every segment is checked before the key lookup, as COMPACT_JWS checks them before jose's.
-    const headerBytes = decodeCanonical(encodedHeader)
-    const payloadBytes = decodeCanonical(encodedPayload)
-    const signatureBytes = decodeCanonical(signature)
+    const headerBytes = decodeSegment(encodedHeader)
+    const payloadBytes = decodeSegment(encodedPayload)
+    const signatureBytes = decodeSegment(signature)
     if (headerBytes === undefined || payloadBytes === undefined || signatureBytes === undefined) return undefined
     const header = parseObject(headerBytes, true)
     if (header === undefined || Object.hasOwn(header.value, 'crit') || Object.hasOwn(header.value, 'b64')) return undefined
@@ -123,8 +126,8 @@ export class FastJWTVerifier {
     const profile = typeof alg === 'string' && this.#algorithms.has(alg) ? PROFILES.get(alg) : undefined
     if (profile === undefined) return undefined
 
-    const cryptoKey = await this.#options.keys.key(header.value, { protected: encodedHeader, payload: encodedPayload, signature })
-    const key = this.#prepare(cryptoKey, alg as string, profile)
+    const key = this.#knownKey(alg as string, header.value.kid) ??
+      this.#prepare(await this.#options.keys.key(header.value, { protected: encodedHeader, payload: encodedPayload, signature }), alg as string, header.value.kid, profile)
     if (key === null) return undefined
     if (profile.signatureLength !== undefined && signatureBytes.length !== profile.signatureLength) throw new InvalidTokenError()
     let valid: boolean
@@ -161,13 +164,29 @@ export class FastJWTVerifier {
     if (exp <= now - clockTolerance) throw new TokenExpiredError()
   }
 
+  /**
+   * The key `keys.key` resolved for this `alg` and `kid` from the current key set, if it did: jose
+   * picks a key from the header's `alg` and `kid` alone, so the answer holds until the set changes.
+   */
+  #knownKey (alg: string, kid: unknown): VerifyKey | null | undefined {
+    const generation = this.#options.keys.generation
+    if (generation !== this.#generation) {
+      this.#byKid.clear()
+      this.#generation = generation
+    }
+    return generation === undefined || typeof kid !== 'string' ? undefined : this.#byKid.get(`${alg} ${kid}`)
+  }
+
   /** The node:crypto key for a jose-resolved key, or `null` when jose would refuse the key for `alg`. */
-  #prepare (key: unknown, alg: string, profile: Profile): VerifyKey | null {
+  #prepare (key: unknown, alg: string, kid: unknown, profile: Profile): VerifyKey | null {
     if (key === null || typeof key !== 'object') return null
-    const known = this.#prepared.get(key)
-    if (known !== undefined && known.alg === alg) return known.key
-    const prepared = { alg, key: toVerifyKey(key, profile) }
-    this.#prepared.set(key, prepared)
+    let prepared = this.#prepared.get(key)
+    if (prepared === undefined || prepared.alg !== alg) {
+      prepared = { alg, key: toVerifyKey(key, profile) }
+      this.#prepared.set(key, prepared)
+    }
+    const generation = this.#options.keys.generation
+    if (typeof kid === 'string' && generation !== undefined && generation === this.#generation) this.#byKid.set(`${alg} ${kid}`, prepared.key)
     return prepared.key
   }
 }

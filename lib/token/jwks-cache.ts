@@ -86,6 +86,15 @@ export class JWKSCache {
     }
   }
 
+  /**
+   * The identity of the key set `key` resolves from, while it needs no refresh; `undefined` when
+   * none is held or it is older than `maxAge`. What `key` resolved for a header's `alg` and `kid`
+   * stays valid as long as this does not change (fast-verifier.ts reuses it without calling `key`).
+   */
+  get generation (): object | undefined {
+    return this.#resolver !== undefined && Date.now() - this.#fetchedAt <= this.#options.maxAge ? this.#resolver : undefined
+  }
+
   /** True shortly after a failed fetch: an outage costs the provider one request per backoff, not one per token. */
   #backingOff (): boolean {
     return this.#lastFailed && Date.now() - this.#lastAttempt < Math.min(this.#options.cooldown, JWKS_FAILURE_BACKOFF)

@@ -78,8 +78,14 @@ t.test('a failure is not cached: the next call tries again', async (t) => {
 
 t.test('unreachable, slow, redirecting or garbage providers fail with ProviderRequestError', async (t) => {
   const { origin } = await provider(t, (req, res) => {
-    if (req.url?.startsWith('/slow')) return void setTimeout(() => json(res, 200, {}), 500)
-    if (req.url?.startsWith('/redirect')) return void res.writeHead(302, { location: 'http://127.0.0.2/' }).end()
+    if (req.url?.startsWith('/slow')) {
+      setTimeout(() => json(res, 200, {}), 500)
+      return
+    }
+    if (req.url?.startsWith('/redirect')) {
+      res.writeHead(302, { location: 'http://127.0.0.2/' }).end()
+      return
+    }
     if (req.url?.startsWith('/array')) return json(res, 200, [1])
     res.writeHead(200, { 'content-type': 'application/json' }).end('{not json')
   })

@@ -4,7 +4,7 @@ import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import oauthGuard from '../../lib/index.js'
 import { createLocalIssuer } from '../../lib/testing/index.js'
-import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES, TokenCache, type TokenCacheOptions } from '../../lib/token/token-cache.js'
+import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES, KEY_LENGTH, TokenCache, type TokenCacheOptions } from '../../lib/token/token-cache.js'
 import type { OAuthGuardOptions } from '../../lib/types.js'
 import { freezeClock } from '../fixtures/oauth-endpoints.js'
 
@@ -60,7 +60,7 @@ t.test('entries are bounded by count, oldest out first', async (t) => {
 t.test('entries are bounded by estimated bytes (3 per character + 256); an oversized one is not kept', async (t) => {
   const cache = new TokenCache<number>({ ...OPTIONS, maxBytes: 2048 })
   const exp = Date.now() + 60_000
-  const token = (i: number) => `${i}`.padEnd(200, 'x')
+  const token = (i: number) => `${i}`.padStart(200, 'x')
   for (let i = 0; i < 10; i++) {
     cache.set(token(i), i, exp)
     t.ok(cache.bytes <= 2048, `bytes within the budget after ${i + 1} inserts`)
@@ -91,6 +91,23 @@ t.test('replacing, deleting and clearing keep the accounting and the eviction or
   t.equal(cache.bytes, 0)
   cache.set('d', 'd1', exp)
   t.equal(cache.get('d'), 'd1', 'usable after clear')
+})
+
+t.test('tokens sharing their last characters (the map key) are never answered for one another', async (t) => {
+  const cache = new TokenCache<string>(OPTIONS)
+  const exp = Date.now() + 60_000
+  const tail = 's'.repeat(KEY_LENGTH)
+  cache.set(`header.payloadA.${tail}`, 'A', exp)
+  t.equal(cache.get(`header.payloadB.${tail}`), undefined, 'same key, another token: a miss')
+  cache.delete(`header.payloadB.${tail}`)
+  t.equal(cache.get(`header.payloadA.${tail}`), 'A', 'deleting another token leaves it')
+  cache.set(`header.payloadB.${tail}`, 'B', exp)
+  t.equal(cache.get(`header.payloadB.${tail}`), 'B')
+  t.equal(cache.get(`header.payloadA.${tail}`), undefined, 'replaced, never confused')
+  t.equal(cache.size, 1)
+  t.equal(cache.get(tail.slice(1)), undefined, 'a token shorter than the key length is its own key')
+  cache.set('short', 'S', exp)
+  t.equal(cache.get('short'), 'S')
 })
 
 t.test('a long churn of inserts, replacements, expiries and deletes stays bounded and FIFO', async (t) => {
