@@ -84,7 +84,7 @@ export async function buildDemo (options: DemoOptions): Promise<FastifyInstance>
   const items: Array<Static<typeof Item>> = []
 
   app.get('/health', {
-    schema: { tags: ['public'], operationId: 'health', summary: 'Public: no token needed', response: { 200: Type.Object({ status: Type.Literal('ok') }) } }
+    schema: { tags: ['public'], operationId: 'health', security: [], summary: 'Public: no token needed', response: { 200: Type.Object({ status: Type.Literal('ok') }) } }
   }, async () => ({ status: 'ok' as const }))
 
   app.get('/greeting', {

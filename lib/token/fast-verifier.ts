@@ -96,7 +96,7 @@ export class FastJWTVerifier {
   /** jose's key cache returns the same CryptoKey for a JWK and alg, so its KeyObject is made once. */
   readonly #prepared = new WeakMap<object, PreparedKey>()
   /** Keys resolved from the key set `#generation`, by `alg` and `kid`; emptied when the set changes. */
-  readonly #byKid = new Map<string, VerifyKey | null>()
+  readonly #byKid = new Map<string, Map<string, VerifyKey | null>>()
   #generation: object | undefined
 
   constructor (options: FastJWTVerifierOptions) {
@@ -174,7 +174,7 @@ export class FastJWTVerifier {
       this.#byKid.clear()
       this.#generation = generation
     }
-    return generation === undefined || typeof kid !== 'string' ? undefined : this.#byKid.get(`${alg} ${kid}`)
+    return generation === undefined || typeof kid !== 'string' ? undefined : this.#byKid.get(alg)?.get(kid)
   }
 
   /** The node:crypto key for a jose-resolved key, or `null` when jose would refuse the key for `alg`. */
@@ -186,7 +186,11 @@ export class FastJWTVerifier {
       this.#prepared.set(key, prepared)
     }
     const generation = this.#options.keys.generation
-    if (typeof kid === 'string' && generation !== undefined && generation === this.#generation) this.#byKid.set(`${alg} ${kid}`, prepared.key)
+    if (typeof kid === 'string' && generation !== undefined && generation === this.#generation) {
+      let byKid = this.#byKid.get(alg)
+      if (byKid === undefined) this.#byKid.set(alg, byKid = new Map())
+      byKid.set(kid, prepared.key)
+    }
     return prepared.key
   }
 }

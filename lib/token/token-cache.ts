@@ -11,6 +11,12 @@
  * their last characters only replace each other; a token is never answered for another. Only
  * validated tokens are stored, so no one can choose the keys.
  *
+ * When the cache is full of live entries, a new token is admitted only the second time it is
+ * validated within a while (a "doorkeeper", as in TinyLFU): a server seeing more distinct tokens
+ * than it can hold (the worst case) would otherwise evict and store on every request, and keep
+ * every result alive long enough to burden the garbage collector, for entries nobody asks for
+ * again. A client reusing its token gets it cached on its second request instead of its first.
+ *
  * Eviction order is kept in a queue of its own rather than read from the Map: V8 leaves a hole
  * for every deleted Map entry until the table is rebuilt, so "the first entry" of a Map that
  * evicts on every insert costs a scan over up to a table's worth of holes (measured: ~0.5 µs per
@@ -54,6 +60,8 @@ export class TokenCache<T> {
   /** Entries in insertion order from `#head` on; some may be stale (deleted or replaced). */
   #queue: Array<Entry<T>> = []
   #head = 0
+  /** Fingerprints of tokens refused admission while full; made when first needed. */
+  #doorkeeper: Uint32Array | undefined
 
   constructor (options: TokenCacheOptions) {
     this.#options = options
@@ -97,6 +105,7 @@ export class TokenCache<T> {
     const key = keyOf(token)
     const old = this.#entries.get(key)
     if (old !== undefined) this.#delete(old)
+    else if (this.#isFull(bytes) && !this.#seenBefore(key)) return
     const entry: Entry<T> = { key, token, value, until, bytes }
     this.#entries.set(key, entry)
     this.#queue.push(entry)
@@ -121,6 +130,39 @@ export class TokenCache<T> {
     this.#queue = []
     this.#head = 0
     this.#bytes = 0
+  }
+
+  /** Whether storing `bytes` more would evict a live entry; drops dead entries at the head first. */
+  #isFull (bytes: number): boolean {
+    const now = Date.now()
+    while (this.#head < this.#queue.length) {
+      const oldest = this.#queue[this.#head]
+      if (this.#entries.get(oldest.key) === oldest) {
+        if (now < oldest.until) break
+        this.#delete(oldest)
+      }
+      this.#head++
+    }
+    return this.#entries.size >= this.#options.maxEntries || this.#bytes + bytes > this.#options.maxBytes
+  }
+
+  /**
+   * The doorkeeper: true when `key` was refused admission lately. One 32-bit fingerprint per slot,
+   * as many slots as entries (a power of two): "lately" is about the last `maxEntries` refusals.
+   */
+  #seenBefore (key: string): boolean {
+    this.#doorkeeper ??= new Uint32Array(2 ** Math.ceil(Math.log2(Math.min(Math.max(this.#options.maxEntries, 64), 1 << 20))))
+    // FNV-1a; never 0, the empty slot.
+    let hash = 0x811c9dc5
+    for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193)
+    const fingerprint = (hash >>> 0) | 1
+    const slot = fingerprint & (this.#doorkeeper.length - 1)
+    if (this.#doorkeeper[slot] === fingerprint) {
+      this.#doorkeeper[slot] = 0
+      return true
+    }
+    this.#doorkeeper[slot] = fingerprint
+    return false
   }
 
   /** Drops the queue's consumed and stale slots once they outnumber the live entries (amortised O(1)). */
