@@ -12,6 +12,7 @@ try {
   await app.listen({ port: 0, host: '127.0.0.1' })
   process.send?.({ port: (app.server.address() as AddressInfo).port })
   process.on('disconnect', () => { app.close().finally(() => process.exit(0)) })
+  process.on('SIGINT', () => { app.close().finally(() => process.exit(0)) })
 } catch (err) {
   process.send?.({ error: String((err as Error).message) })
   process.exit(1)

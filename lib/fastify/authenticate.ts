@@ -89,6 +89,17 @@ export class Authenticator {
       this.#remember(connection, header, token, entry)
       return this.#check(policy, entry.value, token, request, reply, done)
     }
+    // Not remembered per connection: that cache is keyed by a hash, to keep raw tokens out of it.
+    const introspected = this.#validator.cachedIntrospection(token)
+    if (introspected !== undefined) return this.#check(policy, introspected, token, request, reply, done)
+    // Most new tokens need no I/O: answered in this turn, without a chain of promises.
+    let auth: AuthContext | undefined
+    try {
+      auth = this.#validator.validateSync(token)
+    } catch (err) {
+      return this.#fail(err, request, reply, done)
+    }
+    if (auth !== undefined) return this.#check(policy, auth, token, request, reply, done)
     // Not remembered yet: a token sent once is not worth a memo; its second request (a cache hit) makes one.
     this.#validator.validate(token).then(
       (auth) => this.#check(policy, auth, token, request, reply, done),

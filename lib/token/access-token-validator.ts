@@ -15,6 +15,8 @@ import type { TokenCache } from './token-cache.js'
 /** Something that validates a token another way (RFC 7662 introspection), returning an AuthContext. */
 export interface TokenIntrospector {
   introspect (token: string): Promise<AuthContext>
+  /** A cached positive answer, without any I/O; optional. */
+  cached? (token: string): AuthContext | undefined
 }
 
 /** Which validation applies: local JWT, remote introspection, or JWT-shaped tokens locally and the rest remotely. */
@@ -50,6 +52,31 @@ export class AccessTokenValidator {
   /** A still-valid cached result and the epoch milliseconds until which it may be served; no I/O. */
   cachedEntry (token: string): Readonly<{ value: AuthContext, until: number }> | undefined {
     return this.#options.cache?.entry(token)
+  }
+
+  /**
+   * A still-valid cached introspection answer for a token this validator would introspect, without
+   * any I/O; `undefined` when there is none (or the token is verified locally).
+   */
+  cachedIntrospection (token: string): AuthContext | undefined {
+    const { mode, introspector } = this.#options
+    if (introspector?.cached === undefined || mode === 'jwt' || (mode === 'auto' && JWS_SHAPE.test(token))) return undefined
+    return introspector.cached(token)
+  }
+
+  /**
+   * {@link AccessTokenValidator.validate} without waiting, for a JWT the verifier can rule on with a
+   * key it already holds (the common case): the same result, cached alike, or the same error;
+   * `undefined` when only `validate` can answer (I/O, or an unusual token).
+   */
+  validateSync (token: string): AuthContext | undefined {
+    const { mode, jwt } = this.#options
+    if (jwt === null || !(mode === 'jwt' || (mode === 'auto' && JWS_SHAPE.test(token)))) return undefined
+    const claims = jwt.verifySync(token)
+    if (claims === undefined) return undefined
+    const auth = buildAuthContext(claims, token, this.#options.claims, 'jwt')
+    this.#options.cache?.set(token, auth, auth.expiresAt.getTime())
+    return auth
   }
 
   /** Validates `token`. Throws InvalidTokenError, TokenExpiredError or ProviderUnavailableError. */

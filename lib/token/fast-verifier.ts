@@ -29,7 +29,7 @@ import { constants, KeyObject, verify as cryptoVerify, type VerifyKeyObjectInput
 import type { JWTHeaderParameters, JWTPayload } from 'jose'
 import { InvalidTokenError, TokenExpiredError } from '../errors.js'
 import type { JWKSCache } from './jwks-cache.js'
-import { decodeSegment, parseObject } from './jws-segment.js'
+import { decodeSegment, parseObject, type Segment } from './jws-segment.js'
 
 /** What a WebCrypto key must be for an algorithm (jose's table), and how node:crypto verifies it. */
 interface Profile {
@@ -86,8 +86,23 @@ export interface FastVerifyResult {
   protectedHeader: JWTHeaderParameters
 }
 
+/** What {@link FastJWTVerifier.verifySync} answers when the key must first be looked up. */
+export const KEY_NEEDED = Symbol('key needed')
+
 type VerifyKey = KeyObject | VerifyKeyObjectInput | VerifyPublicKeyInput
 interface PreparedKey { alg: string, key: VerifyKey | null }
+/** A token that passed every check made before the key lookup. */
+interface Parsed {
+  alg: string
+  profile: Profile
+  header: Segment
+  payloadBytes: Buffer
+  signatureBytes: Buffer
+  /** Characters of the token that are signed (header and payload). */
+  signingInputLength: number
+  /** The token's parts, as jose gives them to the key function. */
+  input: { protected: string, payload: string, signature: string }
+}
 
 /** See the module comment. */
 export class FastJWTVerifier {
@@ -109,13 +124,36 @@ export class FastJWTVerifier {
    * throws {@link InvalidTokenError}, {@link TokenExpiredError}, or what the key function throws.
    */
   async verify (token: string): Promise<FastVerifyResult | undefined> {
+    const parsed = this.#parse(token)
+    if (parsed === undefined) return undefined
+    const { alg, header } = parsed
+    const known = this.#knownKey(alg, header.value.kid)
+    if (known !== undefined && known !== null) return this.#finish(token, parsed, known)
+    const generation = this.#options.keys.generation
+    const resolved = await this.#options.keys.key(header.value, parsed.input)
+    const key = this.#prepare(resolved, alg, header.value.kid, parsed.profile, generation)
+    return key === null ? undefined : this.#finish(token, parsed, key)
+  }
+
+  /**
+   * {@link FastJWTVerifier.verify} without waiting, for a token whose key was resolved before: the
+   * same verdict, or {@link KEY_NEEDED} when only `verify` can give it (the key must be looked up).
+   */
+  verifySync (token: string): FastVerifyResult | undefined | typeof KEY_NEEDED {
+    const parsed = this.#parse(token)
+    if (parsed === undefined) return undefined
+    const key = this.#knownKey(parsed.alg, parsed.header.value.kid)
+    return key === undefined || key === null ? KEY_NEEDED : this.#finish(token, parsed, key)
+  }
+
+  /** Everything checked before the key lookup, as COMPACT_JWS and jose check it before theirs. */
+  #parse (token: string): Parsed | undefined {
     const dot1 = token.indexOf('.')
     const dot2 = token.indexOf('.', dot1 + 1)
     if (dot1 < 1 || dot2 < dot1 + 2 || dot2 === token.length - 1 || token.indexOf('.', dot2 + 1) !== -1) return undefined
     const encodedHeader = token.slice(0, dot1)
     const encodedPayload = token.slice(dot1 + 1, dot2)
     const signature = token.slice(dot2 + 1)
-    // Every segment is checked before the key lookup, as COMPACT_JWS checks them before jose's.
     const headerBytes = decodeSegment(encodedHeader)
     const payloadBytes = decodeSegment(encodedPayload)
     const signatureBytes = decodeSegment(signature)
@@ -125,20 +163,23 @@ export class FastJWTVerifier {
     const alg = header.value.alg
     const profile = typeof alg === 'string' && this.#algorithms.has(alg) ? PROFILES.get(alg) : undefined
     if (profile === undefined) return undefined
+    const input = { protected: encodedHeader, payload: encodedPayload, signature }
+    return { alg: alg as string, profile, header, payloadBytes, signatureBytes, signingInputLength: dot2, input }
+  }
 
-    const key = this.#knownKey(alg as string, header.value.kid) ??
-      this.#prepare(await this.#options.keys.key(header.value, { protected: encodedHeader, payload: encodedPayload, signature }), alg as string, header.value.kid, profile)
-    if (key === null) return undefined
+  /** The signature, then the payload and its claims. */
+  #finish (token: string, parsed: Parsed, key: VerifyKey): FastVerifyResult | undefined {
+    const { profile, header, signatureBytes } = parsed
     if (profile.signatureLength !== undefined && signatureBytes.length !== profile.signatureLength) throw new InvalidTokenError()
     let valid: boolean
     try {
-      valid = cryptoVerify(profile.digest, Buffer.from(token.slice(0, dot2), 'latin1'), key, signatureBytes)
+      valid = cryptoVerify(profile.digest, Buffer.from(token.slice(0, parsed.signingInputLength), 'latin1'), key, signatureBytes)
     } catch {
       return undefined
     }
     if (!valid) throw new InvalidTokenError()
 
-    const payload = parseObject(payloadBytes, false)
+    const payload = parseObject(parsed.payloadBytes, false)
     if (payload === undefined) return undefined
     this.#checkClaims(payload.value)
     // After the claims, as JWTVerifier checks the jose path's result (see json-members.ts).
@@ -178,15 +219,15 @@ export class FastJWTVerifier {
   }
 
   /** The node:crypto key for a jose-resolved key, or `null` when jose would refuse the key for `alg`. */
-  #prepare (key: unknown, alg: string, kid: unknown, profile: Profile): VerifyKey | null {
+  #prepare (key: unknown, alg: string, kid: unknown, profile: Profile, generation: object | undefined): VerifyKey | null {
     if (key === null || typeof key !== 'object') return null
     let prepared = this.#prepared.get(key)
     if (prepared === undefined || prepared.alg !== alg) {
       prepared = { alg, key: toVerifyKey(key, profile) }
       this.#prepared.set(key, prepared)
     }
-    const generation = this.#options.keys.generation
-    if (typeof kid === 'string' && generation !== undefined && generation === this.#generation) {
+    // Remembered only if the key set in use before the lookup is still the one in use after it.
+    if (typeof kid === 'string' && generation !== undefined && generation === this.#options.keys.generation && generation === this.#generation) {
       let byKid = this.#byKid.get(alg)
       if (byKid === undefined) this.#byKid.set(alg, byKid = new Map())
       byKid.set(kid, prepared.key)

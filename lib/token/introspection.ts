@@ -148,6 +148,12 @@ export class Introspector implements TokenIntrospector {
     this.cache = new OutcomeCache({ maxTTL: cacheMaxTTL * 1000, negativeTTL: negativeCacheTTL * 1000, maxEntries: cacheMaxEntries, maxBytes: cacheMaxBytes })
   }
 
+  /** The cached positive answer for `token`, without any I/O (the hot path of a warm cache). */
+  cached (token: string): AuthContext | undefined {
+    const outcome = this.cache.get(tokenKey(token))
+    return outcome?.active === true ? { ...outcome.value, token } : undefined
+  }
+
   /**
    * Validates `token` remotely (or from the cache). Throws InvalidTokenError, TokenExpiredError,
    * ProviderUnavailableError (no endpoint known), or ProviderRequestError (the caller maps it to 503).

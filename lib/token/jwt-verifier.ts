@@ -10,7 +10,7 @@
  */
 import { jwtVerify, errors, type JWTPayload, type JWTVerifyOptions } from 'jose'
 import { InvalidTokenError, TokenExpiredError } from '../errors.js'
-import { FastJWTVerifier } from './fast-verifier.js'
+import { FastJWTVerifier, KEY_NEEDED } from './fast-verifier.js'
 import type { JWKSCache } from './jwks-cache.js'
 import { hasDuplicateMembers } from './json-members.js'
 
@@ -80,6 +80,23 @@ export class JWTVerifier {
     }
     if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError()
     if (!checkedMembers && hasDuplicateMembers(token)) throw new InvalidTokenError()
+    return result.payload
+  }
+
+  /**
+   * {@link JWTVerifier.verify} without waiting, when the fast path can rule on its own with a key
+   * it already holds: the same payload or error; `undefined` when only `verify` can answer.
+   */
+  verifySync (token: string): JWTPayload | undefined {
+    if (this.#fast === null) return undefined
+    let result
+    try {
+      result = this.#fast.verifySync(token)
+    } catch (err) {
+      throw mapJoseError(err)
+    }
+    if (result === undefined || result === KEY_NEEDED) return undefined
+    if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError()
     return result.payload
   }
 

@@ -155,7 +155,7 @@ export class TokenCache<T> {
     // FNV-1a; never 0, the empty slot.
     let hash = 0x811c9dc5
     for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193)
-    const fingerprint = (hash >>> 0) | 1
+    const fingerprint = (hash | 1) >>> 0
     const slot = fingerprint & (this.#doorkeeper.length - 1)
     if (this.#doorkeeper[slot] === fingerprint) {
       this.#doorkeeper[slot] = 0

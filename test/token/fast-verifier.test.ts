@@ -5,7 +5,7 @@ import { constants, generateKeyPairSync, KeyObject, sign, type SignKeyObjectInpu
 import fc from 'fast-check'
 import t, { type Test } from 'tap'
 import { createLocalIssuer, SIGNING_ALGORITHMS } from '../../lib/testing/index.js'
-import { FastJWTVerifier } from '../../lib/token/fast-verifier.js'
+import { FastJWTVerifier, KEY_NEEDED } from '../../lib/token/fast-verifier.js'
 import { JWKSCache } from '../../lib/token/jwks-cache.js'
 import { JWTVerifier, type JWTVerifierOptions } from '../../lib/token/jwt-verifier.js'
 import { startAttackerServer } from '../fixtures/raw-jws.js'
@@ -55,13 +55,25 @@ async function outcome (verifier: JWTVerifier, jwt: string): Promise<string> {
   }
 }
 
+/** The synchronous verdict, or the asynchronous one when the synchronous path defers. */
+async function syncOutcome (verifier: JWTVerifier, jwt: string): Promise<string> {
+  try {
+    const payload = verifier.verifySync(jwt)
+    return payload === undefined ? await outcome(verifier, jwt) : `ok ${JSON.stringify(payload)}`
+  } catch (err) {
+    return (err as { code?: string }).code ?? (err as Error).name
+  }
+}
+
 /** Asserts that the fast and the jose-only verifiers agree on every token, under every config. */
 async function agree (t: Test, tokens: Record<string, string>, jwks: JWKSCache = keys): Promise<void> {
   for (const [name, config] of Object.entries(CONFIGS)) {
     const fast = new JWTVerifier({ ...config, keys: jwks })
     const jose = new JWTVerifier({ ...config, keys: jwks, fastPath: false })
     for (const [label, jwt] of Object.entries(tokens)) {
-      t.equal(await outcome(fast, jwt), await outcome(jose, jwt), `${name}: ${label}`)
+      const expected = await outcome(jose, jwt)
+      t.equal(await outcome(fast, jwt), expected, `${name}: ${label}`)
+      t.equal(await syncOutcome(fast, jwt), expected, `${name}: ${label} (synchronous)`)
     }
   }
 }
@@ -74,10 +86,13 @@ function goodTokens (): Record<string, string> {
 
 t.test('tokens as providers issue them: the fast path decides, with jose\'s payload', async (t) => {
   const fast = new FastJWTVerifier({ ...CONFIGS.lax, keys })
+  await keys.key({ alg: 'RS256', kid: kidOf('RS256') }, undefined as never)
   for (const [alg, jwt] of Object.entries(goodTokens())) {
+    t.equal(fast.verifySync(jwt), KEY_NEEDED, `${alg}: the key is not known yet`)
     const result = await fast.verify(jwt)
     t.ok(result !== undefined, `${alg} was not handed over to jose`)
     t.equal(result?.protectedHeader.alg, alg)
+    t.same(fast.verifySync(jwt), result, `${alg}: then decided without waiting`)
   }
   await agree(t, goodTokens())
 })
@@ -214,7 +229,8 @@ t.test('property: any mutation of a valid token gets the same verdict from both 
     async (jwt, at, char, edit) => {
       const i = at % jwt.length
       const mutated = edit === 'delete' ? jwt.slice(0, i) + jwt.slice(i + 1) : jwt.slice(0, i) + char + jwt.slice(edit === 'insert' ? i : i + 1)
-      return await outcome(fast, mutated) === await outcome(jose, mutated)
+      const expected = await outcome(jose, mutated)
+      return await outcome(fast, mutated) === expected && await syncOutcome(fast, mutated) === expected
     }), { numRuns: 300 })
   t.pass('300 mutations agreed')
 })
@@ -239,9 +255,9 @@ t.test('property: random claims and headers, signed, get the same verdict from b
     async (payload, h) => {
       const jwt = token({ alg: h.alg, typ: h.typ, kid: h.kid ? kidOf(h.key) : undefined }, JSON.parse(JSON.stringify({ sub: 'u', ...payload })), h.key)
       for (const config of Object.values(CONFIGS)) {
-        const a = await outcome(new JWTVerifier({ ...config, keys }), jwt)
+        const fast = new JWTVerifier({ ...config, keys })
         const b = await outcome(new JWTVerifier({ ...config, keys, fastPath: false }), jwt)
-        if (a !== b) return false
+        if (await outcome(fast, jwt) !== b || await syncOutcome(fast, jwt) !== b) return false
       }
       return true
     }), { numRuns: 150 })

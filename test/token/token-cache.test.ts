@@ -49,12 +49,36 @@ t.test('a token already expired is not stored', async (t) => {
   t.equal(cache.get('past'), undefined)
 })
 
-t.test('entries are bounded by count, oldest out first', async (t) => {
+t.test('entries are bounded by count; when full, a token is admitted on its second validation and the oldest goes', async (t) => {
   const cache = new TokenCache<number>({ ...OPTIONS, maxEntries: 3 })
   const exp = Date.now() + 60_000
-  for (let i = 0; i < 5; i++) cache.set(`t${i}`, i, exp)
+  for (let i = 0; i < 3; i++) cache.set(`t${i}`, i, exp)
+  cache.set('t3', 3, exp)
+  t.equal(cache.get('t3'), undefined, 'full: not admitted the first time')
   t.equal(cache.size, 3)
-  t.same(['t0', 't1', 't2', 't3', 't4'].map((k) => cache.get(k)), [undefined, undefined, 2, 3, 4])
+  cache.set('t3', 3, exp)
+  t.equal(cache.get('t3'), 3, 'admitted the second time')
+  t.equal(cache.size, 3)
+  t.same(['t0', 't1', 't2'].map((k) => cache.get(k)), [undefined, 1, 2], 'the oldest went')
+})
+
+t.test('when full, a flood of tokens seen once evicts nothing', async (t) => {
+  const cache = new TokenCache<number>({ ...OPTIONS, maxEntries: 10 })
+  const exp = Date.now() + 60_000
+  for (let i = 0; i < 10; i++) cache.set(`kept${i}`, i, exp)
+  for (let i = 0; i < 5000; i++) cache.set(`once${i}`, i, exp)
+  t.same(Array.from({ length: 10 }, (_, i) => cache.get(`kept${i}`)), Array.from({ length: 10 }, (_, i) => i))
+  t.equal(cache.size, 10)
+})
+
+t.test('dead entries at the head do not make the cache full', async (t) => {
+  const clock = freezeClock(t)
+  const cache = new TokenCache<string>({ ...OPTIONS, maxEntries: 2 })
+  cache.set('a', 'a', Date.now() + 1000)
+  cache.set('b', 'b', Date.now() + 60_000)
+  clock.ms = 1000
+  cache.set('c', 'c', Date.now() + 60_000)
+  t.same([cache.get('a'), cache.get('b'), cache.get('c')], [undefined, 'b', 'c'], 'c admitted at once in place of the expired a')
 })
 
 t.test('entries are bounded by estimated bytes (3 per character + 256); an oversized one is not kept', async (t) => {
@@ -63,7 +87,8 @@ t.test('entries are bounded by estimated bytes (3 per character + 256); an overs
   const token = (i: number) => `${i}`.padStart(200, 'x')
   for (let i = 0; i < 10; i++) {
     cache.set(token(i), i, exp)
-    t.ok(cache.bytes <= 2048, `bytes within the budget after ${i + 1} inserts`)
+    cache.set(token(i), i, exp)
+    t.ok(cache.bytes <= 2048, `bytes within the budget after ${i + 1} tokens`)
   }
   t.equal(cache.size, 2, 'two entries of 856 bytes fit in 2048')
   t.equal(cache.get(token(9)), 9)
@@ -81,6 +106,7 @@ t.test('replacing, deleting and clearing keep the accounting and the eviction or
   cache.set('a', 'a2', exp)
   t.equal(cache.size, 2)
   t.equal(cache.bytes, 2 * (3 + 256))
+  cache.set('c', 'c1', exp)
   cache.set('c', 'c1', exp)
   t.same([cache.get('a'), cache.get('b'), cache.get('c')], ['a2', undefined, 'c1'], 'b, now the oldest, went first')
   cache.delete('a')
@@ -116,13 +142,14 @@ t.test('a long churn of inserts, replacements, expiries and deletes stays bounde
   for (let i = 0; i < 20_000; i++) {
     clock.ms = i
     cache.set(`t${i}`, i, Date.now() + (i % 3 === 0 ? 1 : 60_000))
+    if (i % 2 === 0) cache.set(`t${i}`, i, Date.now() + (i % 3 === 0 ? 1 : 60_000))
     if (i % 5 === 0) cache.set(`t${i - 1}`, i, Date.now() + 60_000)
     if (i % 7 === 0) cache.delete(`t${i - 2}`)
     cache.get(`t${i - 1}`)
     if (cache.size > 50) t.fail(`size ${cache.size} after ${i} operations`)
   }
   t.ok(cache.size <= 50)
-  t.equal(cache.get('t19999'), 19999, 'the newest entry is there')
+  t.equal(cache.get('t19996'), 19996, 'a recent entry validated twice is there')
   t.equal(cache.get('t19000'), undefined, 'old ones are gone')
   let expected = 0
   for (let i = 0; i < 20_000; i++) if (cache.get(`t${i}`) !== undefined) expected += `t${i}`.length * 3 + 256
