@@ -35,6 +35,8 @@ async function firstMessage<T> (child: ChildProcess, what: string): Promise<T> {
 /** A running server process. */
 export interface ServerProcess {
   url: string
+  /** CPU time the server process used so far, in microseconds. */
+  cpu: () => Promise<number>
   stop: () => void
 }
 
@@ -43,7 +45,11 @@ export async function startServer (spec: ServerSpec, pin: boolean): Promise<Serv
   const child = startNode('./server.ts', SERVER_CPU, pin, { BENCH_SERVER: JSON.stringify(spec) })
   const message = await firstMessage<{ port?: number, error?: string }>(child, `server ${spec.kind}`)
   if (message.port === undefined) throw new Error(message.error ?? 'no port')
-  return { url: `http://127.0.0.1:${message.port}`, stop: () => child.disconnect() }
+  const cpu = async (): Promise<number> => await new Promise<number>((resolve) => {
+    child.once('message', (reply) => resolve((reply as { cpu: number }).cpu))
+    child.send('cpu')
+  })
+  return { url: `http://127.0.0.1:${message.port}`, cpu, stop: () => child.disconnect() }
 }
 
 /** The load generator process. */

@@ -15,11 +15,17 @@ export interface Cell {
   floor?: string
 }
 
-/** A cell's summary. Latencies in milliseconds. */
+/** One measurement of one cell, with the server's CPU time per request (µs). */
+export interface Measurement extends LoadResult {
+  cpu: number
+}
+
+/** A cell's summary. Latencies in milliseconds, CPU in microseconds per request. */
 export interface Summary {
   cell: Cell
   rps: number
   p99: number
+  cpu: number
   vsBare: number
   vsFloor: number | undefined
   rounds: number
@@ -33,7 +39,7 @@ export function median (values: number[]): number {
 }
 
 /** Summarises `rounds` (one map cell id → result per round); `bare` is the bare route's cell id. */
-export function summarise (cells: Cell[], rounds: Array<Map<string, LoadResult>>, bare: string): Summary[] {
+export function summarise (cells: Cell[], rounds: Array<Map<string, Measurement>>, bare: string): Summary[] {
   return cells.map((cell) => {
     const own = rounds.map((round) => round.get(cell.id)!)
     const ratio = (other: string): number => median(rounds.map((round) => round.get(cell.id)!.rps / round.get(other)!.rps))
@@ -41,6 +47,7 @@ export function summarise (cells: Cell[], rounds: Array<Map<string, LoadResult>>
       cell,
       rps: median(own.map((r) => r.rps)),
       p99: median(own.map((r) => r.p99)),
+      cpu: median(own.map((r) => r.cpu)),
       vsBare: ratio(bare),
       vsFloor: cell.floor === undefined ? undefined : ratio(cell.floor),
       rounds: own.length
@@ -51,14 +58,14 @@ export function summarise (cells: Cell[], rounds: Array<Map<string, LoadResult>>
 /** The results table, as Markdown. */
 export function formatTable (summaries: Summary[], unavailable: Cell[]): string {
   const lines = [
-    '| configuration | workload | alg | req/s (median) | p99 ms | × bare | × floor |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: |'
+    '| configuration | workload | alg | req/s (median) | p99 ms | × bare | × floor | server CPU µs/req |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |'
   ]
   for (const s of summaries) {
     const floor = s.vsFloor === undefined ? '' : s.vsFloor.toFixed(2)
-    lines.push(`| ${s.cell.config} | ${s.cell.workload} | ${s.cell.alg} | ${Math.round(s.rps)} | ${s.p99.toFixed(1)} | ${s.vsBare.toFixed(2)} | ${floor} |`)
+    lines.push(`| ${s.cell.config} | ${s.cell.workload} | ${s.cell.alg} | ${Math.round(s.rps)} | ${s.p99.toFixed(1)} | ${s.vsBare.toFixed(2)} | ${floor} | ${s.cpu.toFixed(1)} |`)
   }
-  for (const cell of unavailable) lines.push(`| ${cell.config} | ${cell.workload} | ${cell.alg} | not available yet | | | |`)
+  for (const cell of unavailable) lines.push(`| ${cell.config} | ${cell.workload} | ${cell.alg} | not available | | | | |`)
   return lines.join('\n')
 }
 

@@ -13,9 +13,9 @@ import { createPublicKey, randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { createLocalIssuer } from '../lib/testing/index.js'
 import { startIntrospectionEndpoint } from './introspection-endpoint.js'
-import type { LoadResult, Workload } from './load.js'
+import type { Workload } from './load.js'
 import { canPin, startLoad, startServer, type ServerProcess } from './processes.js'
-import { checkTargets, formatTable, summarise, type Cell } from './report.js'
+import { checkTargets, formatTable, summarise, type Cell, type Measurement } from './report.js'
 import type { ServerKind, ServerSpec } from './servers.js'
 
 const { values: args } = parseArgs({
@@ -122,25 +122,28 @@ async function main (): Promise<void> {
     }
     for (const [name, tokens] of Object.entries(pools)) await load.sendPool(name, tokens)
 
-    const measure = async (row: Row, duration: number, warm = false): Promise<LoadResult> => {
+    const measure = async (row: Row, duration: number, warm = false): Promise<Measurement> => {
       const workload: Workload = warm && row.load.kind === 'pool' ? { kind: 'pool', name: `warm-${row.load.name}` } : row.load
-      const result = await load.run({ url: `${servers.get(row.server)!.url}/items`, duration, connections: CONNECTIONS, workload })
+      const server = servers.get(row.server)!
+      const before = await server.cpu()
+      const result = await load.run({ url: `${server.url}/items`, duration, connections: CONNECTIONS, workload })
+      const cpu = (await server.cpu() - before) / result.total
       if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
         throw new Error(`${row.id}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts: the measurement is invalid`)
       }
-      return result
+      return { ...result, cpu }
     }
     console.log('warming up...')
     for (const row of measured) await measure(row, WARMUP, true)
-    const rounds: Array<Map<string, LoadResult>> = []
+    const rounds: Array<Map<string, Measurement>> = []
     for (let round = 0; round < ROUNDS; round++) {
-      const results = new Map<string, LoadResult>()
+      const results = new Map<string, Measurement>()
       // Each round starts at another configuration, so none always runs first or last.
       for (let i = 0; i < measured.length; i++) {
         const row = measured[(i + round) % measured.length]
         const result = await measure(row, DURATION)
         results.set(row.id, result)
-        console.log(`round ${round + 1}/${ROUNDS} ${row.id.padEnd(32)} ${Math.round(result.rps).toString().padStart(7)} req/s  p99 ${result.p99} ms`)
+        console.log(`round ${round + 1}/${ROUNDS} ${row.id.padEnd(32)} ${Math.round(result.rps).toString().padStart(7)} req/s  p99 ${result.p99} ms  server CPU ${result.cpu.toFixed(1)} µs/req`)
       }
       rounds.push(results)
     }

@@ -67,6 +67,8 @@ function readList (value: unknown, into: string[]): string[] {
 /** Reads `a.b.c` paths so nested claims such as Keycloak's `realm_access.roles` can be named. */
 export function readPath (claims: Record<string, unknown>, path: string): unknown {
   if (Object.hasOwn(claims, path)) return claims[path]
+  // Not nested: nothing more to look for (and no array to split on every request).
+  if (!path.includes('.')) return undefined
   let value: unknown = claims
   for (const key of path.split('.')) {
     if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined
