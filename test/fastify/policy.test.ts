@@ -1,7 +1,8 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import oauthGuard, { type AuthenticateOptions } from '../../lib/index.js'
-import { createLocalIssuer, type LocalIssuer } from '../../lib/testing/index.js'
+import type { AuthenticateOptions } from '../../lib/index.js'
+import type { LocalIssuer } from '../../lib/testing/index.js'
+import { issuerApp } from '../fixtures/guarded-app.js'
 
 const PERMISSIONS = 'Bearer error="insufficient_scope", error_description="The access token does not grant the required permissions"'
 const CLAIMS = 'Bearer error="insufficient_scope", error_description="The access token is not allowed to access this resource"'
@@ -12,13 +13,7 @@ interface PolicyApp { app: FastifyInstance, issuer: LocalIssuer, handled: { coun
 
 /** One route per policy under test, on a local issuer. */
 async function policyApp (t: Test, options: Record<string, unknown> = {}): Promise<PolicyApp> {
-  const issuer = await createLocalIssuer({ algorithms: ['ES256'] })
-  const app = Fastify()
-  t.teardown(async () => {
-    await app.close()
-    await issuer.close()
-  })
-  await app.register(oauthGuard, { issuer: issuer.issuer, audience: issuer.audience, ...options })
+  const { app, issuer } = await issuerApp(t, options, { algorithms: ['ES256'] })
   const handled = { count: 0 }
   const route = (url: string, policy: AuthenticateOptions) => app.get(url, { onRequest: app.authenticate(policy) }, async (request) => {
     handled.count++

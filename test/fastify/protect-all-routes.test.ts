@@ -5,15 +5,10 @@ import oauthGuard from '../../lib/index.js'
 import { isExcluded } from '../../lib/fastify/route-security.js'
 import { createLocalIssuer, type LocalIssuer } from '../../lib/testing/index.js'
 import type { OAuthGuardOptions } from '../../lib/types.js'
+import { issuerApp } from '../fixtures/guarded-app.js'
 
 async function protectedApp (t: Test, options: Partial<OAuthGuardOptions>): Promise<{ app: FastifyInstance, issuer: LocalIssuer, handled: { count: number } }> {
-  const issuer = await createLocalIssuer()
-  const app = Fastify()
-  t.teardown(async () => {
-    await app.close()
-    await issuer.close()
-  })
-  await app.register(oauthGuard, { issuer: issuer.issuer, audience: issuer.audience, ...options })
+  const { app, issuer } = await issuerApp(t, options)
   const handled = { count: 0 }
   const handler = async () => {
     handled.count++
