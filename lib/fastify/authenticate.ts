@@ -4,11 +4,11 @@
  * `request.auth`, or fails with this package's HTTP errors.
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
-import { MissingTokenError, OAuthGuardHTTPError, ProviderUnavailableError, type HTTPErrorOptions } from '../errors.js'
+import { InvalidRequestError, MissingTokenError, OAuthGuardHTTPError, ProviderUnavailableError, type HTTPErrorOptions } from '../errors.js'
 import { kAuthHook, kAuthState } from '../symbols.js'
 import type { AccessTokenValidator } from '../token/access-token-validator.js'
 import type { AuthContext } from '../token/auth-context.js'
-import { checkBearerRequest, readBearerToken, type ReadBearerOptions } from '../token/bearer-token.js'
+import { checkBearerRequest, isB64Token, readBearerCandidate, type ReadBearerOptions } from '../token/bearer-token.js'
 import type { Authenticate, AuthenticateOptions } from '../types.js'
 import { ConnectionMemo } from './connection-memo.js'
 import { checkPolicy, DEFAULT_POLICY, policyFromOptions, type Policy } from './policy.js'
@@ -64,8 +64,10 @@ export class Authenticator {
     const source = { authorization: header, rawHeaders: request.raw.rawHeaders, url: request.url }
     let token: string | null
     try {
+      // The b64token character check (a pass of a regular expression over the token) is made below,
+      // before the token is relied on, unless the JWT fast path already ruled on it.
       if (memo === undefined) {
-        token = readBearerToken(source, this.#bearer)
+        token = readBearerCandidate(source, this.#bearer)
       } else {
         checkBearerRequest(source, this.#bearer)
         token = memo.token
@@ -84,22 +86,30 @@ export class Authenticator {
     const state = request[kAuthState]
     if (state != null && state.token === token) return this.#check(policy, state.auth, token, request, reply, done)
     if (memo !== undefined) return this.#check(policy, memo.entry.value, token, request, reply, done)
+    // The token cache holds only tokens a JWT verifier accepted, all compact JWS: b64tokens.
     const entry = this.#validator.cachedEntry(token)
     if (entry !== undefined) {
       this.#remember(connection, header, token, entry)
       return this.#check(policy, entry.value, token, request, reply, done)
     }
-    // Not remembered per connection: that cache is keyed by a hash, to keep raw tokens out of it.
-    const introspected = this.#validator.cachedIntrospection(token)
-    if (introspected !== undefined) return this.#check(policy, introspected, token, request, reply, done)
-    // Most new tokens need no I/O: answered in this turn, without a chain of promises.
+    // Most new tokens need no I/O: answered in this turn, without a chain of promises. A verdict
+    // here means the fast path decoded the token's three segments as base64url, which refuses every
+    // character outside A–Z a–z 0–9 - _ (jws-segment.ts): the token is a b64token. Tokens the fast
+    // path hands over (undefined) get the check below.
     let auth: AuthContext | undefined
     try {
       auth = this.#validator.validateSync(token)
     } catch (err) {
-      return this.#fail(err, request, reply, done)
+      return this.#fail(isB64Token(token) ? err : new InvalidRequestError('malformed', this.#errors), request, reply, done)
     }
     if (auth !== undefined) return this.#check(policy, auth, token, request, reply, done)
+    if (!isB64Token(token)) return this.#fail(new InvalidRequestError('malformed', this.#errors), request, reply, done)
+    // Remembered per connection like a JWT's result, for as long as the introspection cache serves it.
+    const introspected = this.#validator.cachedIntrospectionEntry(token)
+    if (introspected !== undefined) {
+      this.#remember(connection, header, token, introspected)
+      return this.#check(policy, introspected.value, token, request, reply, done)
+    }
     // Not remembered yet: a token sent once is not worth a memo; its second request (a cache hit) makes one.
     this.#validator.validate(token).then(
       (auth) => this.#check(policy, auth, token, request, reply, done),

@@ -7,10 +7,20 @@
  * It is a view of the token cache, not a second cache: it holds the token cache's own entry, and
  * serves it only while that entry is live: never at or past its deadline (the token's `exp`, or
  * the cache's `maxAge`), nor once the cache dropped it (evicted, or deleted because the provider
- * refused the token at userinfo). With `cache: false` there is no memo. Introspection results are
- * not remembered here (their cache is keyed by a hash of the token). One entry per connection,
- * dropped with the connection. The checks that depend on the request itself (no token in the query
- * string, a single `Authorization` header) still run on every request.
+ * refused the token at userinfo). With `cache: false` there is no memo.
+ *
+ * Introspection answers are remembered the same way, as a view of the introspection cache's entry
+ * (its `until` drops to 0 once that cache lets the answer go: `cacheMaxTTL`, eviction, a refusal
+ * at userinfo), so a warm introspected token costs a string comparison instead of a SHA-256 of the
+ * token and a lookup. That cache is keyed by a hash so that it never holds raw tokens; this memo
+ * does hold the raw header, but only of a connection that is open and sent it last, which the
+ * request being served holds anyway, and no longer than the connection (a `WeakMap` on its socket):
+ * it adds no token to memory that a heap dump of the live requests would not show, and it is
+ * never enumerable. The JWT path has made the same trade since the memo exists.
+ *
+ * One entry per connection, dropped with the connection. The checks that depend on the request
+ * itself (no token in the query string, a single `Authorization` header) still run on every
+ * request.
  */
 import type { AuthContext } from '../token/auth-context.js'
 
@@ -20,7 +30,7 @@ export interface Remembered {
   readonly header: string
   /** The token it carried. */
   readonly token: string
-  /** The token cache's entry itself: its `until` drops to 0 as soon as the cache lets it go. */
+  /** The cache's entry itself (token cache, or a view of the introspection cache's): its `until` drops to 0 as soon as the cache lets it go. */
   readonly entry: Readonly<{ value: AuthContext, until: number }>
 }
 

@@ -15,8 +15,11 @@ import type { TokenCache } from './token-cache.js'
 /** Something that validates a token another way (RFC 7662 introspection), returning an AuthContext. */
 export interface TokenIntrospector {
   introspect (token: string): Promise<AuthContext>
-  /** A cached positive answer, without any I/O; optional. */
-  cached? (token: string): AuthContext | undefined
+  /**
+   * A cached positive answer and the epoch milliseconds until which it may be served, without any
+   * I/O; `until` must read 0 once the answer is no longer served. Optional.
+   */
+  cachedEntry? (token: string): Readonly<{ value: AuthContext, until: number }> | undefined
 }
 
 /** Which validation applies: local JWT, remote introspection, or JWT-shaped tokens locally and the rest remotely. */
@@ -56,12 +59,14 @@ export class AccessTokenValidator {
 
   /**
    * A still-valid cached introspection answer for a token this validator would introspect, without
-   * any I/O; `undefined` when there is none (or the token is verified locally).
+   * any I/O, with the epoch milliseconds until which it may be served (0 once the introspection
+   * cache let it go, so the connection memo may hold it); `undefined` when there is none, the token
+   * is verified locally, or the introspector has no `cachedEntry` (its `introspect` still answers).
    */
-  cachedIntrospection (token: string): AuthContext | undefined {
+  cachedIntrospectionEntry (token: string): Readonly<{ value: AuthContext, until: number }> | undefined {
     const { mode, introspector } = this.#options
-    if (introspector?.cached === undefined || mode === 'jwt' || (mode === 'auto' && JWS_SHAPE.test(token))) return undefined
-    return introspector.cached(token)
+    if (introspector?.cachedEntry === undefined || mode === 'jwt' || (mode === 'auto' && JWS_SHAPE.test(token))) return undefined
+    return introspector.cachedEntry(token)
   }
 
   /**

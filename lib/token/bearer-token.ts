@@ -36,14 +36,34 @@ export interface ReadBearerOptions extends HTTPErrorOptions {
  * {@link InvalidTokenError} for a token longer than the limit.
  */
 export function readBearerToken (source: BearerSource, options: ReadBearerOptions = {}): string | null {
+  const token = readBearerCandidate(source, options)
+  if (token !== null && !isB64Token(token)) throw new InvalidRequestError('malformed', options)
+  return token
+}
+
+/**
+ * {@link readBearerToken} without its one pass over the token's characters (the b64token check):
+ * the same verdicts otherwise, in the same order. For a caller that makes that check itself
+ * ({@link isB64Token}) before it relies on the token in any other way than handing it to a parser
+ * that refuses every character outside b64token (fastify/authenticate.ts, with the JWT fast path,
+ * whose base64url decoding accepts only `A–Z a–z 0–9 - _`: see jws-segment.ts).
+ */
+export function readBearerCandidate (source: BearerSource, options: ReadBearerOptions = {}): string | null {
   checkBearerRequest(source, options)
   const header = source.authorization
   if (header === undefined || header === '') return null
-  const token = parseBearerCredentials(header, options)
+  const token = parseBearerCredentials(header, options, false)
   if (token !== null && token.length > (options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH)) {
+    // A malformed token is malformed before it is too long, as readBearerToken rules.
+    if (!isB64Token(token)) throw new InvalidRequestError('malformed', options)
     throw new InvalidTokenError(options)
   }
   return token
+}
+
+/** Whether `token` is a b64token (RFC 6750 §2.1). */
+export function isB64Token (token: string): boolean {
+  return B64TOKEN.test(token)
 }
 
 /**
@@ -62,9 +82,10 @@ export function checkBearerRequest (source: BearerSource, options: HTTPErrorOpti
 
 /**
  * Parses one `Authorization` value: the token for the Bearer scheme, `null` for another scheme,
- * {@link InvalidRequestError} for a Bearer credential that breaks the grammar.
+ * {@link InvalidRequestError} for a Bearer credential that breaks the grammar. `checkCharacters:
+ * false` leaves out the b64token character check (see {@link readBearerCandidate}); default true.
  */
-export function parseBearerCredentials (header: string, options?: HTTPErrorOptions): string | null {
+export function parseBearerCredentials (header: string, options?: HTTPErrorOptions, checkCharacters = true): string | null {
   const value = header.trim()
   const end = value.search(/[ \t]/)
   const scheme = end === -1 ? value : value.slice(0, end)
@@ -74,7 +95,7 @@ export function parseBearerCredentials (header: string, options?: HTTPErrorOptio
   while (value.charCodeAt(start) === 32) start++
   const token = value.slice(start)
   // A tab after the scheme, a second token or any character outside b64token is malformed.
-  if (start === end || !B64TOKEN.test(token)) throw new InvalidRequestError('malformed', options)
+  if (start === end || (checkCharacters && !B64TOKEN.test(token))) throw new InvalidRequestError('malformed', options)
   return token
 }
 

@@ -100,9 +100,10 @@ interface Parsed {
   signatureBytes: Buffer
   /** Characters of the token that are signed (header and payload). */
   signingInputLength: number
-  /** The token's parts, as jose gives them to the key function. */
-  input: { protected: string, payload: string, signature: string }
 }
+
+/** A JOSE header that passed every check of {@link FastJWTVerifier}'s parse, with its encoded text. */
+interface AcceptedHeader { encoded: string, header: Segment, alg: string, profile: Profile }
 
 /** See the module comment. */
 export class FastJWTVerifier {
@@ -113,6 +114,12 @@ export class FastJWTVerifier {
   /** Keys resolved from the key set `#generation`, by `alg` and `kid`; emptied when the set changes. */
   readonly #byKid = new Map<string, Map<string, VerifyKey | null>>()
   #generation: object | undefined
+  /**
+   * The last header accepted: a provider signs all its tokens of one key with the same header, so
+   * comparing its text spares decoding and parsing it per token. Its value is never handed out to
+   * be changed (only `typ` is read from it).
+   */
+  #lastHeader: AcceptedHeader | undefined
 
   constructor (options: FastJWTVerifierOptions) {
     this.#options = options
@@ -130,7 +137,10 @@ export class FastJWTVerifier {
     const known = this.#knownKey(alg, header.value.kid)
     if (known !== undefined && known !== null) return this.#finish(token, parsed, known)
     const generation = this.#options.keys.generation
-    const resolved = await this.#options.keys.key(header.value, parsed.input)
+    const dot1 = token.indexOf('.')
+    const dot2 = parsed.signingInputLength
+    const input = { protected: token.slice(0, dot1), payload: token.slice(dot1 + 1, dot2), signature: token.slice(dot2 + 1) }
+    const resolved = await this.#options.keys.key(header.value, input)
     const key = this.#prepare(resolved, alg, header.value.kid, parsed.profile, generation)
     return key === null ? undefined : this.#finish(token, parsed, key)
   }
@@ -151,20 +161,29 @@ export class FastJWTVerifier {
     const dot1 = token.indexOf('.')
     const dot2 = token.indexOf('.', dot1 + 1)
     if (dot1 < 1 || dot2 < dot1 + 2 || dot2 === token.length - 1 || token.indexOf('.', dot2 + 1) !== -1) return undefined
-    const encodedHeader = token.slice(0, dot1)
-    const encodedPayload = token.slice(dot1 + 1, dot2)
-    const signature = token.slice(dot2 + 1)
-    const headerBytes = decodeSegment(encodedHeader)
-    const payloadBytes = decodeSegment(encodedPayload)
-    const signatureBytes = decodeSegment(signature)
-    if (headerBytes === undefined || payloadBytes === undefined || signatureBytes === undefined) return undefined
-    const header = parseObject(headerBytes, true)
+    const accepted = this.#header(token, dot1)
+    if (accepted === undefined) return undefined
+    const payloadBytes = decodeSegment(token.slice(dot1 + 1, dot2))
+    const signatureBytes = decodeSegment(token.slice(dot2 + 1))
+    if (payloadBytes === undefined || signatureBytes === undefined) return undefined
+    const { alg, profile, header } = accepted
+    return { alg, profile, header, payloadBytes, signatureBytes, signingInputLength: dot2 }
+  }
+
+  /** The token's header, decoded and checked, or the last one accepted if its text is the same. */
+  #header (token: string, dot1: number): AcceptedHeader | undefined {
+    const last = this.#lastHeader
+    if (last !== undefined && last.encoded.length === dot1 && token.startsWith(last.encoded)) return last
+    const encoded = token.slice(0, dot1)
+    const bytes = decodeSegment(encoded)
+    if (bytes === undefined) return undefined
+    const header = parseObject(bytes, true)
     if (header === undefined || Object.hasOwn(header.value, 'crit') || Object.hasOwn(header.value, 'b64')) return undefined
     const alg = header.value.alg
     const profile = typeof alg === 'string' && this.#algorithms.has(alg) ? PROFILES.get(alg) : undefined
     if (profile === undefined) return undefined
-    const input = { protected: encodedHeader, payload: encodedPayload, signature }
-    return { alg: alg as string, profile, header, payloadBytes, signatureBytes, signingInputLength: dot2, input }
+    this.#lastHeader = { encoded, header, alg: alg as string, profile }
+    return this.#lastHeader
   }
 
   /** The signature, then the payload and its claims. */

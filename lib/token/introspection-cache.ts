@@ -46,6 +46,7 @@ export interface OutcomeCacheOptions {
   maxBytes: number
 }
 
+/** A positive entry; `until` drops to 0 once it leaves the cache, so whoever holds it sees it dead. */
 interface Positive<T> { value: T, until: number, bytes: number }
 interface Negative { reason: RefusalReason, until: number }
 
@@ -98,6 +99,19 @@ export class OutcomeCache<T> {
   }
 
   /**
+   * The live positive entry of `key` itself, without allocating: its value and the epoch
+   * milliseconds until which it may be served. The object stays current: once the entry is
+   * deleted, replaced, evicted or cleared, its `until` becomes 0 (fastify/connection-memo.ts).
+   */
+  entry (key: string): Readonly<{ value: T, until: number }> | undefined {
+    const positive = this.#positive.get(key)
+    if (positive === undefined) return undefined
+    if (Date.now() < positive.until) return positive
+    this.#deletePositive(key, positive)
+    return undefined
+  }
+
+  /**
    * The cached outcome, else the one a load already in flight for `key` will give, else the
    * result of `load()`, stored as the options allow. A rejected load is shared by its waiters and
    * not stored.
@@ -125,6 +139,7 @@ export class OutcomeCache<T> {
 
   /** Forgets everything. Loads in flight still complete and are stored. */
   clear (): void {
+    for (const entry of this.#positive.values()) entry.until = 0
     this.#positive.clear()
     this.#negative.clear()
     this.#bytes = 0
@@ -158,5 +173,6 @@ export class OutcomeCache<T> {
   #deletePositive (key: string, entry: Positive<T>): void {
     this.#positive.delete(key)
     this.#bytes -= entry.bytes
+    entry.until = 0
   }
 }

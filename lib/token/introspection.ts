@@ -148,10 +148,15 @@ export class Introspector implements TokenIntrospector {
     this.cache = new OutcomeCache({ maxTTL: cacheMaxTTL * 1000, negativeTTL: negativeCacheTTL * 1000, maxEntries: cacheMaxEntries, maxBytes: cacheMaxBytes })
   }
 
-  /** The cached positive answer for `token`, without any I/O (the hot path of a warm cache). */
-  cached (token: string): AuthContext | undefined {
-    const outcome = this.cache.get(tokenKey(token))
-    return outcome?.active === true ? { ...outcome.value, token } : undefined
+  /**
+   * The cached positive answer for `token`, without any I/O (the hot path of a warm cache), as an
+   * entry the caller may keep (fastify/connection-memo.ts): the answer with the token put back,
+   * and `until`, the epoch milliseconds until which the cache serves it; `until` reads 0 as soon
+   * as the cache lets the answer go (expired, evicted, deleted).
+   */
+  cachedEntry (token: string): Readonly<{ value: AuthContext, until: number }> | undefined {
+    const entry = this.cache.entry(tokenKey(token))
+    return entry === undefined ? undefined : new LiveAnswer({ ...entry.value, token }, entry)
   }
 
   /**
@@ -220,6 +225,21 @@ export class Introspector implements TokenIntrospector {
 
   #refusal (reason: RefusalReason): InvalidTokenError | TokenExpiredError {
     return reason === 'expired' ? new TokenExpiredError(this.#errors) : new InvalidTokenError(this.#errors)
+  }
+}
+
+/** A cached answer with its token, live as long as the cache entry it was made from. */
+class LiveAnswer {
+  readonly value: AuthContext
+  readonly #entry: Readonly<{ until: number }>
+
+  constructor (value: AuthContext, entry: Readonly<{ until: number }>) {
+    this.value = value
+    this.#entry = entry
+  }
+
+  get until (): number {
+    return this.#entry.until
   }
 }
 

@@ -15,10 +15,15 @@ const strictUTF8 = new TextDecoder('utf-8', { fatal: true })
  * Buffer's decoder and jose's give the same bytes; `undefined` for any other text. Buffer skips
  * characters outside both base64 alphabets and stops at padding, so a segment of n characters
  * decodes to ⌊3n/4⌋ bytes exactly when none of them is outside the alphabet; `+` and `/` (which
- * Buffer takes, jose refuses) and lengths of 4k+1 (no base64 text has one) are refused first.
+ * Buffer takes, jose refuses), lengths of 4k+1 (no base64 text has one) and any non-ASCII
+ * character are refused first. The last matters: Buffer reads a character above U+00FF by its low
+ * byte, so `Ł` (U+0141) would decode as `A`, and the `latin1` signing input would match too.
+ * Callers rely on this: a segment accepted here holds only `A–Z a–z 0–9 - _`
+ * (test/token/jws-segment.test.ts tries every UTF-16 code unit).
  */
 export function decodeSegment (segment: string): Buffer | undefined {
   if (segment.length % 4 === 1 || segment.includes('+') || segment.includes('/')) return undefined
+  if (Buffer.byteLength(segment, 'utf8') !== segment.length) return undefined
   const bytes = Buffer.from(segment, 'base64url')
   return bytes.length === (segment.length * 3) >>> 2 ? bytes : undefined
 }

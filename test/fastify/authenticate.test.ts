@@ -37,6 +37,22 @@ t.test('malformed Bearer credentials: 400 invalid_request', async (t) => {
   t.equal(handled.count, 0)
 })
 
+t.test('a valid JWT with one character outside b64token is still 400 invalid_request, whatever the key state', async (t) => {
+  // The b64token check is left to after the JWT fast path, which must refuse such a token first.
+  const { app, issuer, handled } = await guardedApp(t)
+  const token = await issuer.sign({})
+  // Once with the key not yet fetched, once with it known (the synchronous fast path).
+  for (const round of [1, 2]) {
+    for (const broken of [`${token}!`, token.replace('.', '.!'), `${token.slice(0, 10)}\u00e9${token.slice(10)}`, `${token.slice(0, 10)}%${token.slice(11)}`]) {
+      const res = await app.inject({ url: '/user', headers: { authorization: `Bearer ${broken}` } })
+      t.equal(res.statusCode, 400, `round ${round}`)
+      t.equal(res.headers['www-authenticate'], INVALID_REQUEST)
+    }
+    t.equal((await app.inject({ url: '/user', headers: { authorization: `Bearer ${token}` } })).statusCode, 200)
+  }
+  t.equal(handled.count, 2)
+})
+
 t.test('several Authorization headers on the wire: 400 invalid_request', async (t) => {
   const { app, bearer, handled } = await guardedApp(t)
   await app.listen({ port: 0, host: '127.0.0.1' })

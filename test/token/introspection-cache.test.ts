@@ -158,3 +158,28 @@ t.test('an outcome already past its deadline is not stored', async (t) => {
   await cache.load('k', async () => active('stale', Date.now() - 1))
   t.equal(cache.size, 0)
 })
+
+t.test('a live entry handed out (connection memo) reads until 0 once the cache lets it go', async (t) => {
+  const cache = new OutcomeCache<string>({ ...OPTIONS, maxEntries: 1 })
+  await cache.load('a', async () => active('A'))
+  const deleted = cache.entry('a')!
+  t.equal(deleted.value, 'A')
+  t.ok(deleted.until > Date.now())
+  cache.delete('a')
+  t.equal(deleted.until, 0)
+  t.equal(cache.entry('a'), undefined)
+
+  await cache.load('b', async () => active('B'))
+  const evicted = cache.entry('b')!
+  await cache.load('c', async () => active('C'))
+  t.equal(evicted.until, 0, 'evicted')
+  const cleared = cache.entry('c')!
+  cache.clear()
+  t.equal(cleared.until, 0, 'cleared')
+
+  await cache.load('d', async () => active('D', Date.now() + 50))
+  const expiring = cache.entry('d')!
+  await new Promise((resolve) => setTimeout(resolve, 60))
+  t.equal(cache.entry('d'), undefined, 'expired')
+  t.equal(expiring.until, 0)
+})
