@@ -16,7 +16,7 @@ import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRI
 import type { ValidationMode } from './token/access-token-validator.js'
 import { resolveIntrospectionOptions, type ResolvedIntrospectionOptions } from './token/introspection.js'
 import { DEFAULT_USERINFO_MAX_ENTRIES, DEFAULT_USERINFO_TTL } from './token/userinfo.js'
-import type { OAuthGuardOptions } from './types.js'
+import type { AccessTokenClaims, OAuthGuardOptions } from './types.js'
 import { docsProblems, DocsOptionsSchema, scopeDescriptionProblems } from './openapi/docs-options.js'
 import { protectProblems, ProtectAllRoutesSchema, resolveProtectAll, type ResolvedProtectAll } from './fastify/protect-options.js'
 
@@ -74,6 +74,7 @@ const OptionsSchema = Type.Object({
   scopes: Type.Optional(Type.Record(Type.String(), Type.String())),
   protectAllRoutes: Type.Optional(ProtectAllRoutesSchema),
   strictScopes: Type.Optional(Type.Boolean()),
+  validateClaims: Type.Optional(Type.Function([Type.Unknown()], Type.Boolean())),
   docs: Type.Optional(DocsOptionsSchema)
 }, { additionalProperties: false })
 
@@ -104,6 +105,7 @@ export interface ResolvedOptions {
   /** `null`: off (routes that declare nothing are public). */
   readonly protectAllRoutes: ResolvedProtectAll
   readonly strictScopes: boolean
+  readonly validateClaims: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
 }
 
 /** Validates `options`; throws {@link InvalidOptionsError} listing every problem. */
@@ -151,7 +153,8 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
     },
     scopes: { ...options.scopes },
     protectAllRoutes: resolveProtectAll(options.protectAllRoutes),
-    strictScopes: options.strictScopes ?? false
+    strictScopes: options.strictScopes ?? false,
+    validateClaims: options.validateClaims
   })
 }
 

@@ -56,7 +56,8 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     introspector,
     claims: options.claims,
     cache: tokenCache,
-    retryAfter: options.retryAfter
+    retryAfter: options.retryAfter,
+    validateClaims: options.validateClaims
   })
   const authenticator = new Authenticator(validator, options)
   const state: RouteSecurityState = { scopes: new Set(), routes: [], hidden: [] }

@@ -108,6 +108,13 @@ export interface OAuthGuardOptions {
   }
   /** Fail when a route requires a scope that `scopes` does not list (catches typos). Needs `scopes`. Default `false`. */
   strictScopes?: boolean
+  /**
+   * A plugin-wide check of every token's claims, after signature/introspection and the standard
+   * checks: `false` (or a throw) gets 401 `invalid_token` on every route. Synchronous; runs once per
+   * token (the result is cached with it). E.g. Cognito: `(c) => c.token_use === 'access' && c.client_id === 'abc'`.
+   * Default none.
+   */
+  validateClaims?: (claims: Readonly<AccessTokenClaims>) => boolean
 }
 
 /** Per-route options of `fastify.authenticate(options)`. */

@@ -4,7 +4,7 @@
  * neither accepted nor called invalid.
  */
 import { InvalidTokenError, ProviderUnavailableError } from '../errors.js'
-import type { AuthContext } from './auth-context.js'
+import type { AccessTokenClaims, AuthContext } from './auth-context.js'
 import { buildAuthContext, type ClaimNames } from './claims.js'
 import { IssuerMismatchError } from './discovery.js'
 import { ProviderRequestError } from './http.js'
@@ -34,6 +34,8 @@ export interface AccessTokenValidatorOptions {
   cache: TokenCache<AuthContext> | null
   /** Seconds, for the `Retry-After` of a 503. */
   retryAfter: number
+  /** The plugin-wide `validateClaims` check: `false` (or a throw) makes every token it sees invalid. */
+  validateClaims?: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
 }
 
 /** A compact JWS: three base64url parts. Anything else (JWE, garbage) is not a JWT for `auto`. */
@@ -66,7 +68,9 @@ export class AccessTokenValidator {
   cachedIntrospectionEntry (token: string): Readonly<{ value: AuthContext, until: number }> | undefined {
     const { mode, introspector } = this.#options
     if (introspector?.cachedEntry === undefined || mode === 'jwt' || (mode === 'auto' && JWS_SHAPE.test(token))) return undefined
-    return introspector.cachedEntry(token)
+    const entry = introspector.cachedEntry(token)
+    // The introspection cache holds answers before this check: one that fails it goes the slow way, to its 401.
+    return entry === undefined || this.#accepts(entry.value) ? entry : undefined
   }
 
   /**
@@ -79,7 +83,7 @@ export class AccessTokenValidator {
     if (jwt === null || !(mode === 'jwt' || (mode === 'auto' && JWS_SHAPE.test(token)))) return undefined
     const claims = jwt.verifySync(token)
     if (claims === undefined) return undefined
-    const auth = buildAuthContext(claims, token, this.#options.claims, 'jwt')
+    const auth = this.#check(buildAuthContext(claims, token, this.#options.claims, 'jwt'))
     this.#options.cache?.set(token, auth, auth.expiresAt.getTime())
     return auth
   }
@@ -108,9 +112,26 @@ export class AccessTokenValidator {
     if (useJWT) {
       if (jwt === null) throw new InvalidTokenError()
       const claims = await jwt.verify(token)
-      return buildAuthContext(claims, token, this.#options.claims, 'jwt')
+      return this.#check(buildAuthContext(claims, token, this.#options.claims, 'jwt'))
     }
     if (introspector === null) throw new InvalidTokenError()
-    return await introspector.introspect(token)
+    return this.#check(await introspector.introspect(token))
+  }
+
+  /** Applies `validateClaims`; the result is cached with the token, so it runs once per token. */
+  #check (auth: AuthContext): AuthContext {
+    if (!this.#accepts(auth)) throw new InvalidTokenError()
+    return auth
+  }
+
+  #accepts (auth: AuthContext): boolean {
+    const validate = this.#options.validateClaims
+    if (validate === undefined) return true
+    try {
+      return validate(auth.claims) === true
+    } catch {
+      // A check that throws refuses: failing open on a bug would accept the token.
+      return false
+    }
   }
 }

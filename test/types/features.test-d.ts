@@ -29,3 +29,7 @@ export const badMethod: OAuthGuardOptions = { issuer: 'https://id.example.com', 
 export const badExclude: OAuthGuardOptions = { issuer: 'https://id.example.com', audience: 'a', protectAllRoutes: { exclude: '/health' } }
 // @ts-expect-error maxAge is a number of seconds
 app.authenticate({ maxAge: '10m' })
+
+export const withCheck: OAuthGuardOptions = { issuer: 'https://id.example.com', dangerouslyAllowAnyAudience: true, validateClaims: (claims) => claims.token_use === 'access' }
+// @ts-expect-error validateClaims is synchronous
+export const asyncCheck: OAuthGuardOptions = { issuer: 'https://id.example.com', audience: 'a', validateClaims: async () => true }
