@@ -49,11 +49,6 @@ export class AccessTokenValidator {
     this.#options = options
   }
 
-  /** A still-valid cached result, without any I/O. */
-  cached (token: string): AuthContext | undefined {
-    return this.#options.cache?.get(token)
-  }
-
   /** A still-valid cached result and the epoch milliseconds until which it may be served; no I/O. */
   cachedEntry (token: string): Readonly<{ value: AuthContext, until: number }> | undefined {
     return this.#options.cache?.entry(token)
