@@ -35,7 +35,7 @@ export function buildAuthContext (claims: AccessTokenClaims, token: string, name
   const id = readPath(claims, names.id)
   if (typeof id !== 'string' || id === '') throw new InvalidTokenError()
   if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw new InvalidTokenError()
-  for (const name of TIME_CLAIMS) if (!isNumericDate(claims[name])) throw new InvalidTokenError()
+  if (!isNumericDate(claims.exp) || !isNumericDate(claims.nbf) || !isNumericDate(claims.iat)) throw new InvalidTokenError()
   let scopes: readonly string[] = EMPTY
   for (const name of names.scopes) scopes = merge(scopes, readList(claims[name]))
   const permissions = readList(readPath(claims, names.permissions))
@@ -60,7 +60,6 @@ const EMPTY: readonly string[] = Object.freeze([])
 
 /** Latest NumericDate accepted, in seconds: 9999-12-31T23:59:59Z, the last date a `Date` prints in four digits. */
 export const MAX_NUMERIC_DATE = 253_402_300_799
-const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const
 
 /** Absent, or seconds since the epoch from 0 to {@link MAX_NUMERIC_DATE} (fractions allowed, RFC 7519 §2). */
 function isNumericDate (value: unknown): boolean {
