@@ -92,10 +92,10 @@ export class Authenticator {
       this.#remember(connection, header, token, entry)
       return this.#check(policy, entry.value, token, request, reply, done)
     }
-    // Most new tokens need no I/O: answered in this turn, without a chain of promises. A verdict
-    // here means the fast path decoded the token's three segments as base64url, which refuses every
-    // character outside A–Z a–z 0–9 - _ (jws-segment.ts): the token is a b64token. Tokens the fast
-    // path hands over (undefined) get the check below.
+    // Most new tokens need no I/O: answered in this turn, without a chain of promises. A token
+    // accepted here had its three segments decoded as base64url, which refuses every character
+    // outside A–Z a–z 0–9 - _ (jws-segment.ts): it is a b64token. Refused tokens and tokens the
+    // fast path hands over (undefined) get the b64token check.
     let auth: AuthContext | undefined
     try {
       auth = this.#validator.validateSync(token)

@@ -17,7 +17,7 @@ const strictUTF8 = new TextDecoder('utf-8', { fatal: true })
  * decodes to ⌊3n/4⌋ bytes exactly when none of them is outside the alphabet; `+` and `/` (which
  * Buffer takes, jose refuses), lengths of 4k+1 (no base64 text has one) and any non-ASCII
  * character are refused first. The last matters: Buffer reads a character above U+00FF by its low
- * byte, so `Ł` (U+0141) would decode as `A`, and the `latin1` signing input would match too.
+ * byte, so `Ł` (U+0141) would decode as `A`.
  * Callers rely on this: a segment accepted here holds only `A–Z a–z 0–9 - _`
  * (test/token/jws-segment.test.ts tries every UTF-16 code unit).
  */

@@ -45,3 +45,20 @@ t.test('claim names are configurable, dotted paths reach nested claims', async (
   t.equal(readPath({ a: null }, 'a.b'), undefined)
   t.equal(readPath({ a: { b: 2 } }, 'a.c'), undefined)
 })
+
+t.test('a single claim repeating a scope gives it once; lists never share the claims\' arrays', async (t) => {
+  t.same(build({ scope: 'a a b' }).scopes, ['a', 'b'])
+  const scp = ['x', 'y']
+  const permissions = ['p']
+  const auth = build({ scp, permissions })
+  t.not(auth.scopes, scp)
+  t.not(auth.permissions, permissions)
+  scp.push('z')
+  t.same(auth.scopes, ['x', 'y'])
+})
+
+t.test('the context is plain data: every field is an own enumerable property', async (t) => {
+  const auth = build({ scope: 'a' })
+  t.same(Object.keys(auth), ['id', 'scopes', 'permissions', 'token', 'claims', 'expiresAt', 'method'])
+  t.same(JSON.parse(JSON.stringify(auth)), { id: 'u1', scopes: ['a'], permissions: [], token: 'tok', claims: { sub: 'u1', exp, scope: 'a' }, expiresAt: new Date(exp * 1000).toISOString(), method: 'jwt' })
+})
