@@ -45,10 +45,13 @@ interface Entry<T> {
   key: string
   token: string
   value: T
-  /** Epoch milliseconds after which the entry is dead; 0 once it left the cache. */
+  /** Epoch milliseconds after which the entry is dead; 0 once it left the cache (and only then). */
   until: number
   bytes: number
 }
+
+/** Characters of the key the doorkeeper's fingerprint is taken from. */
+const FINGERPRINT_LENGTH = 8
 
 const keyOf = (token: string): string => token.length > KEY_LENGTH ? token.slice(-KEY_LENGTH) : token
 
@@ -98,21 +101,22 @@ export class TokenCache<T> {
 
   /** Caches `value` until `expiresAt` (epoch milliseconds) or `maxAge` from now, whichever is first. */
   set (token: string, value: T, expiresAt: number): void {
-    const until = Math.min(expiresAt, Date.now() + this.#options.maxAge)
-    if (!(until > Date.now())) return
+    const now = Date.now()
+    const until = Math.min(expiresAt, now + this.#options.maxAge)
+    if (!(until > now)) return
     const bytes = token.length * 3 + 256
     if (bytes > this.#options.maxBytes) return
     const key = keyOf(token)
     const old = this.#entries.get(key)
     if (old !== undefined) this.#delete(old)
-    else if (this.#isFull(bytes) && !this.#seenBefore(key)) return
+    else if (this.#isFull(bytes, now) && !this.#seenBefore(key)) return
     const entry: Entry<T> = { key, token, value, until, bytes }
     this.#entries.set(key, entry)
     this.#queue.push(entry)
     this.#bytes += bytes
     while (this.#entries.size > this.#options.maxEntries || this.#bytes > this.#options.maxBytes) {
       const oldest = this.#queue[this.#head++]
-      if (this.#entries.get(oldest.key) === oldest) this.#delete(oldest)
+      if (oldest.until !== 0) this.#delete(oldest)
     }
     this.#compact()
   }
@@ -133,11 +137,10 @@ export class TokenCache<T> {
   }
 
   /** Whether storing `bytes` more would evict a live entry; drops dead entries at the head first. */
-  #isFull (bytes: number): boolean {
-    const now = Date.now()
+  #isFull (bytes: number, now: number): boolean {
     while (this.#head < this.#queue.length) {
       const oldest = this.#queue[this.#head]
-      if (this.#entries.get(oldest.key) === oldest) {
+      if (oldest.until !== 0) {
         if (now < oldest.until) break
         this.#delete(oldest)
       }
@@ -149,12 +152,15 @@ export class TokenCache<T> {
   /**
    * The doorkeeper: true when `key` was refused admission lately. One 32-bit fingerprint per slot,
    * as many slots as entries (a power of two): "lately" is about the last `maxEntries` refusals.
+   * The fingerprint is taken from the key's last {@link FINGERPRINT_LENGTH} characters, a JWT's
+   * signature (48 random bits): enough to tell tokens apart, and a false match only admits a token
+   * one validation early.
    */
   #seenBefore (key: string): boolean {
     this.#doorkeeper ??= new Uint32Array(2 ** Math.ceil(Math.log2(Math.min(Math.max(this.#options.maxEntries, 64), 1 << 20))))
     // FNV-1a; never 0, the empty slot.
     let hash = 0x811c9dc5
-    for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193)
+    for (let i = Math.max(0, key.length - FINGERPRINT_LENGTH); i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193)
     const fingerprint = (hash | 1) >>> 0
     const slot = fingerprint & (this.#doorkeeper.length - 1)
     if (this.#doorkeeper[slot] === fingerprint) {
@@ -169,7 +175,7 @@ export class TokenCache<T> {
   #compact (): void {
     const slots = this.#queue.length - this.#head
     if (this.#head < Math.max(1024, this.#entries.size) && slots <= 2 * this.#entries.size + 1024) return
-    this.#queue = this.#queue.slice(this.#head).filter((entry) => this.#entries.get(entry.key) === entry)
+    this.#queue = this.#queue.slice(this.#head).filter((entry) => entry.until !== 0)
     this.#head = 0
   }
 
