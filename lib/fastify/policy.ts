@@ -78,11 +78,9 @@ function stringList (value: unknown, name: string): string[] {
  * Resolves to an error to send, or `null`.
  */
 export function checkPolicy (policy: Policy, auth: AuthContext, errorOptions: HTTPErrorOptions): Error | null | Promise<Error | null> {
-  const acrMissing = policy.acr.length > 0 && !(typeof auth.claims.acr === 'string' && policy.acr.includes(auth.claims.acr))
-  const tooOld = policy.maxAge !== undefined && !isRecent(auth.claims.auth_time, policy.maxAge)
-  if (acrMissing || tooOld) {
-    // RFC 9470 §3: name every condition the new token must meet, so one step-up is enough.
-    return new InsufficientUserAuthenticationError(policy.acr, { ...errorOptions, maxAge: policy.maxAge })
+  if (policy.acr.length > 0 || policy.maxAge !== undefined) {
+    const error = checkUserAuthentication(policy, auth, errorOptions)
+    if (error !== null) return error
   }
   const missing = evaluateScopes(policy.requirement, auth.scopes)
   if (missing !== null) return new InsufficientScopeError(missing, errorOptions)
@@ -91,6 +89,14 @@ export function checkPolicy (policy: Policy, auth: AuthContext, errorOptions: HT
   }
   if (policy.claims === undefined) return null
   return checkClaims(policy.claims, auth, errorOptions)
+}
+
+/** The `acr` and `max_age` demands (RFC 9470), apart from the common case that has none. */
+function checkUserAuthentication (policy: Policy, auth: AuthContext, errorOptions: HTTPErrorOptions): Error | null {
+  const acrMissing = policy.acr.length > 0 && !(typeof auth.claims.acr === 'string' && policy.acr.includes(auth.claims.acr))
+  const tooOld = policy.maxAge !== undefined && !isRecent(auth.claims.auth_time, policy.maxAge)
+  // RFC 9470 §3: name every condition the new token must meet, so one step-up is enough.
+  return acrMissing || tooOld ? new InsufficientUserAuthenticationError(policy.acr, { ...errorOptions, maxAge: policy.maxAge }) : null
 }
 
 /** `auth_time` (seconds since the epoch) is at most `maxAge` seconds ago; a missing one is not. */

@@ -173,6 +173,11 @@ export class FastJWTVerifier {
   #header (token: string, dot1: number): AcceptedHeader | undefined {
     const last = this.#lastHeader
     if (last !== undefined && last.encoded.length === dot1 && token.startsWith(last.encoded)) return last
+    return this.#acceptHeader(token, dot1)
+  }
+
+  /** A header not seen last time, decoded and checked; the next token's comparison uses it. */
+  #acceptHeader (token: string, dot1: number): AcceptedHeader | undefined {
     const encoded = token.slice(0, dot1)
     const bytes = decodeSegment(encoded)
     if (bytes === undefined) return undefined
