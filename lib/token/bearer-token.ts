@@ -86,13 +86,6 @@ export function checkBearerRequest (source: BearerSource, options: HTTPErrorOpti
  * false` leaves out the b64token character check (see {@link readBearerCandidate}); default true.
  */
 export function parseBearerCredentials (header: string, options?: HTTPErrorOptions, checkCharacters = true): string | null {
-  // What clients send: "Bearer", one space, then the token ending in a visible ASCII character,
-  // so trimming changes nothing. The same result as below, without a regular expression.
-  if (header.startsWith('Bearer ') && header.charCodeAt(7) !== 32 && isVisibleASCII(header.charCodeAt(header.length - 1))) {
-    const token = header.slice(7)
-    if (checkCharacters && !B64TOKEN.test(token)) throw new InvalidRequestError('malformed', options)
-    return token
-  }
   const value = header.trim()
   const end = value.search(/[ \t]/)
   const scheme = end === -1 ? value : value.slice(0, end)
@@ -105,8 +98,6 @@ export function parseBearerCredentials (header: string, options?: HTTPErrorOptio
   if (start === end || (checkCharacters && !B64TOKEN.test(token))) throw new InvalidRequestError('malformed', options)
   return token
 }
-
-const isVisibleASCII = (code: number): boolean => code > 0x20 && code < 0x7f
 
 function countAuthorization (rawHeaders: readonly string[]): number {
   let count = 0

@@ -80,7 +80,9 @@ function readList (value: unknown): readonly string[] {
 /** Both lists without repeats; `a` and `b` are never changed. */
 function merge (a: readonly string[], b: readonly string[]): readonly string[] {
   const all = a.length === 0 ? b : b.length === 0 ? a : a.concat(b)
-  return all.length < 2 || new Set(all).size === all.length ? all : Array.from(new Set(all))
+  if (all.length < 2) return all
+  const distinct = new Set(all)
+  return distinct.size === all.length ? all : Array.from(distinct)
 }
 
 const isString = (item: unknown): item is string => typeof item === 'string'
