@@ -11,14 +11,12 @@ import { unseenRouteHook } from './fastify/unseen-routes.js'
 import { decorateUserinfo } from './fastify/userinfo.js'
 import { resolveOptions } from './options.js'
 import { kAuthState } from './symbols.js'
-import { AccessTokenValidator } from './token/access-token-validator.js'
-import type { AuthContext } from './token/auth-context.js'
+import { CredentialDecider } from './token/credential-decision.js'
 import { MetadataResolver } from './token/discovery.js'
 import { JWKSCache } from './token/jwks-cache.js'
 import { JWTVerifier } from './token/jwt-verifier.js'
 import { TokenCache } from './token/token-cache.js'
 import { Introspector } from './token/introspection.js'
-import { tokenKey } from './token/introspection-cache.js'
 import { UserinfoClient } from './token/userinfo.js'
 import type { OAuthGuardAPI, OAuthGuardOptions } from './types.js'
 import { createDocsState, docsRouteHook } from './openapi/docs-state.js'
@@ -43,23 +41,20 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   const introspector = options.introspection === null
     ? null
     : new Introspector({ issuer, audience, clockTolerance, timeout, retryAfter, realm, claims: options.claims, credentials: options.introspection, endpoint: async () => await metadata.get('introspection_endpoint') })
-  const tokenCache = options.cache === null ? null : new TokenCache<AuthContext>(options.cache)
-  // A token the provider refuses at userinfo is refused from then on, not only once the caches expire.
-  const forget = (token: string): void => {
-    tokenCache?.delete(token)
-    introspector?.cache.delete(tokenKey(token))
-  }
-  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, endpoint: async () => await metadata.get('userinfo_endpoint') })
-  const validator = new AccessTokenValidator({
+  const decider = new CredentialDecider({
     mode: options.validation,
     jwt,
     introspector,
     claims: options.claims,
-    cache: tokenCache,
-    retryAfter: options.retryAfter,
+    cache: options.cache === null ? null : new TokenCache(options.cache),
+    retryAfter,
+    maxTokenLength: options.maxTokenLength,
     validateClaims: options.validateClaims
   })
-  const authenticator = new Authenticator(validator, options)
+  // A token the provider refuses at userinfo is refused from then on, not only once the caches expire.
+  const forget = (token: string): void => decider.forget(token)
+  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, endpoint: async () => await metadata.get('userinfo_endpoint') })
+  const authenticator = new Authenticator(decider, options)
   const state: RouteSecurityState = { scopes: new Set(), routes: [], hidden: [] }
   const defaults = routeDefaults(options)
 

@@ -75,7 +75,7 @@ export interface FastJWTVerifierOptions {
   /** `null`: the audience check was explicitly waived. */
   audience: readonly string[] | null
   algorithms: readonly string[]
-  /** Seconds. */
+  /** Milliseconds. */
   clockTolerance: number
   keys: JWKSCache
 }
@@ -222,7 +222,8 @@ export class FastJWTVerifier {
 
   /** jose's `validateClaimsSet`, for the options JWTVerifier uses, in the same order. */
   #checkClaims (claims: JWTPayload): void {
-    const { issuer, audience, clockTolerance } = this.#options
+    const { issuer, audience } = this.#options
+    const clockTolerance = this.#options.clockTolerance / 1000
     if (!Object.hasOwn(claims, 'iss') || (audience !== null && !Object.hasOwn(claims, 'aud')) || !Object.hasOwn(claims, 'exp')) {
       throw new InvalidTokenError()
     }

@@ -12,16 +12,13 @@ import { jwtVerify, errors, type JWTPayload, type JWTVerifyOptions } from 'jose'
 import { InvalidTokenError, TokenExpiredError } from '../errors.js'
 import { FastJWTVerifier, KEY_NEEDED } from './fast-verifier.js'
 import type { JWKSCache } from './jwks-cache.js'
-import { hasDuplicateMembers } from './json-members.js'
+import { hasRepeatedMembers, isCompactJWS } from './jws-segment.js'
 
 /** Default allowed algorithms: every asymmetric JWS algorithm. `none` and HS* are never allowed. */
 export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])
 
-/** Three base64url segments without padding, the signature possibly empty (then refused by the algorithm check). */
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
-
-/** Default clock tolerance for `exp` and `nbf`, in seconds. */
-export const DEFAULT_CLOCK_TOLERANCE = 5
+/** Default clock tolerance for `exp` and `nbf`, in milliseconds. */
+export const DEFAULT_CLOCK_TOLERANCE = 5_000
 
 /** Options of {@link JWTVerifier}. */
 export interface JWTVerifierOptions {
@@ -29,7 +26,7 @@ export interface JWTVerifierOptions {
   /** Accepted audiences; `null` when the check was explicitly waived. */
   audience: readonly string[] | null
   algorithms: readonly string[]
-  /** Seconds. */
+  /** Milliseconds. */
   clockTolerance: number
   /** Require `typ: at+jwt` (RFC 9068 §2.1) instead of also accepting `JWT` or no `typ`. */
   requireAccessTokenType: boolean
@@ -55,7 +52,8 @@ export class JWTVerifier {
       issuer: options.issuer,
       audience: options.audience === null ? undefined : [...options.audience],
       algorithms: [...options.algorithms],
-      clockTolerance: options.clockTolerance,
+      // jose counts in seconds.
+      clockTolerance: options.clockTolerance / 1000,
       requiredClaims: ['exp']
     }
   }
@@ -69,19 +67,19 @@ export class JWTVerifier {
     let checkedMembers = false
     try {
       // The fast path (fast-verifier.ts) rules as the jose path below would, repeated members
-      // included, or hands the token over (undefined); it only takes tokens COMPACT_JWS accepts.
+      // included, or hands the token over (undefined); it only takes compact JWS.
       result = this.#fast === null ? undefined : await this.#fast.verify(token)
       checkedMembers = result !== undefined
       if (result === undefined) {
         // jose's base64url decoding tolerates padding; a compact JWS never has any (RFC 7515 §2).
-        if (!COMPACT_JWS.test(token)) throw new InvalidTokenError()
+        if (!isCompactJWS(token)) throw new InvalidTokenError()
         result = await jwtVerify(token, this.#keys.key, this.#options)
       }
     } catch (err) {
       throw mapJoseError(err)
     }
     if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError()
-    if (!checkedMembers && hasDuplicateMembers(token)) throw new InvalidTokenError()
+    if (!checkedMembers && hasRepeatedMembers(token)) throw new InvalidTokenError()
     return result.payload
   }
 

@@ -19,7 +19,7 @@ const b64 = (text: string) => Buffer.from(text).toString('base64url')
 
 type Config = Omit<JWTVerifierOptions, 'keys' | 'fastPath'>
 const CONFIGS: Record<string, Config> = {
-  lax: { issuer: issuer.issuer, audience: [issuer.audience, 'https://other.example'], algorithms: [...SIGNING_ALGORITHMS], clockTolerance: 5, requireAccessTokenType: false },
+  lax: { issuer: issuer.issuer, audience: [issuer.audience, 'https://other.example'], algorithms: [...SIGNING_ALGORITHMS], clockTolerance: 5000, requireAccessTokenType: false },
   strict: { issuer: issuer.issuer, audience: null, algorithms: ['RS256', 'ES256'], clockTolerance: 0, requireAccessTokenType: true }
 }
 
