@@ -12,8 +12,16 @@
  *
  * Keys come only from `jwks_uri`: `jwk`, `jku`, `x5u` and `x5c` token headers are never used.
  *
+ * Which key a token gets is jose's choice (`createLocalJWKSet`, by the header's `alg` and `kid`:
+ * `kty`, `crv`, `alg`, `use` and `key_ops` of the keys). For the node:crypto fast path
+ * (fast-verifier.ts), {@link JWKSCache.verificationKey} turns that choice into a node:crypto
+ * `KeyObject` and {@link JWKSCache.knownKey} answers it again without waiting, for as long as the
+ * same key set is held and needs no refresh: jose's documented selection depends on the set and
+ * on those two header parameters only.
+ *
  * @see RFC 7517 §5 (JWK Set), RFC 7515 §4.1 (header parameters)
  */
+import { KeyObject } from 'node:crypto'
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose'
 import { fetchJSON, ProviderRequestError } from './http.js'
 
@@ -56,6 +64,10 @@ export class JWKSCache {
   #lastFailed = false
   #lastError: unknown
   #pending: Promise<void> | undefined
+  /** Keys jose chose from the current set, by `alg` then `kid`; replaced with each new set. */
+  #known = new Map<string, Map<string, KeyObject>>()
+  /** Counts the sets fetched, so a choice made across a refetch is not remembered for the new set. */
+  #sets = 0
   /** Number of JWKS requests made, for tests and metrics. */
   fetches = 0
 
@@ -87,12 +99,30 @@ export class JWKSCache {
   }
 
   /**
-   * The identity of the key set `key` resolves from, while it needs no refresh; `undefined` when
-   * none is held or it is older than `maxAge`. What `key` resolved for a header's `alg` and `kid`
-   * stays valid as long as this does not change (fast-verifier.ts reuses it without calling `key`).
+   * The key {@link JWKSCache.key} chooses for a token header, as a node:crypto `KeyObject` (made
+   * from jose's CryptoKey with `KeyObject.from`); remembered for {@link JWKSCache.knownKey} when
+   * the header has a string `kid`. Rejects as `key` does.
    */
-  get generation (): object | undefined {
-    return this.#resolver !== undefined && Date.now() - this.#fetchedAt <= this.#options.maxAge ? this.#resolver : undefined
+  async verificationKey (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<KeyObject> {
+    const sets = this.#sets
+    const keyObject = KeyObject.from(await this.key(header, input) as CryptoKey)
+    const { alg, kid } = header
+    if (typeof alg === 'string' && typeof kid === 'string' && sets === this.#sets) {
+      let byKid = this.#known.get(alg)
+      if (byKid === undefined) this.#known.set(alg, byKid = new Map())
+      byKid.set(kid, keyObject)
+    }
+    return keyObject
+  }
+
+  /**
+   * The key {@link JWKSCache.verificationKey} gave for this `alg` and `kid`, without waiting, while
+   * the same key set is held and is no older than `maxAge`; `undefined` otherwise (then
+   * `verificationKey` refreshes the set or looks the key up).
+   */
+  knownKey (alg: string, kid: string): KeyObject | undefined {
+    if (Date.now() - this.#fetchedAt > this.#options.maxAge) return undefined
+    return this.#known.get(alg)?.get(kid)
   }
 
   /** True shortly after a failed fetch: an outage costs the provider one request per backoff, not one per token. */
@@ -115,6 +145,8 @@ export class JWKSCache {
       const jwks = await fetchJSON(uri, { timeout: this.#options.timeout })
       if (!Array.isArray(jwks.keys)) throw new ProviderRequestError('invalid-json', uri)
       this.#resolver = createLocalJWKSet(jwks as unknown as JSONWebKeySet)
+      this.#known = new Map()
+      this.#sets++
       this.#fetchedAt = Date.now()
       this.#lastFailed = false
     } catch (err) {

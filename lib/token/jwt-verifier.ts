@@ -41,8 +41,6 @@ export class JWTVerifier {
   readonly #keys: JWKSCache
   readonly #strictType: boolean
   readonly #fast: FastJWTVerifier | null
-  /** The last fast-path header whose `typ` passed: that path hands out one object per header text, never changed. */
-  #typedHeader: object | undefined
 
   constructor (options: JWTVerifierOptions) {
     this.#keys = options.keys
@@ -96,11 +94,7 @@ export class JWTVerifier {
       throw mapJoseError(err)
     }
     if (result === undefined || result === KEY_NEEDED) return undefined
-    const header = result.protectedHeader
-    if (header !== this.#typedHeader) {
-      if (!this.#acceptsType(header.typ)) throw new InvalidTokenError()
-      this.#typedHeader = header
-    }
+    if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError()
     return result.payload
   }
 
