@@ -77,7 +77,10 @@ export class JWKSCache {
   }
 
   /** The key for a token header, in the shape jose's `jwtVerify` accepts as its key function. */
-  readonly key = async (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<ResolvedKey> => {
+  readonly key = async (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<ResolvedKey> => (await this.#lookup(header, input)).key
+
+  /** The key for a header, and the number of the key set it was chosen from. */
+  async #lookup (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<{ key: ResolvedKey, set: number }> {
     if (this.#resolver === undefined) {
       if (this.#backingOff()) throw new JWKSUnavailableError(this.#lastError)
       await this.#reload()
@@ -85,7 +88,7 @@ export class JWKSCache {
       await this.#reload().catch(() => {})
     }
     try {
-      return await this.#resolver!(header, input)
+      return await this.#resolveIn(header, input)
     } catch (err) {
       if (!(err instanceof errors.JWKSNoMatchingKey)) throw err
       // An unknown kid may be a rotation we have not seen yet; during an outage it must not read as forged.
@@ -94,8 +97,13 @@ export class JWKSCache {
         throw err
       }
       await this.#reload()
-      return await this.#resolver!(header, input)
+      return await this.#resolveIn(header, input)
     }
+  }
+
+  async #resolveIn (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<{ key: ResolvedKey, set: number }> {
+    const set = this.#sets
+    return { key: await this.#resolver!(header, input), set }
   }
 
   /**
@@ -104,10 +112,11 @@ export class JWKSCache {
    * the header has a string `kid`. Rejects as `key` does.
    */
   async verificationKey (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<KeyObject> {
-    const sets = this.#sets
-    const keyObject = KeyObject.from(await this.key(header, input) as CryptoKey)
+    const { key, set } = await this.#lookup(header, input)
+    const keyObject = KeyObject.from(key as CryptoKey)
     const { alg, kid } = header
-    if (typeof alg === 'string' && typeof kid === 'string' && sets === this.#sets) {
+    // Remembered only if the set it was chosen from is still the current one.
+    if (typeof alg === 'string' && typeof kid === 'string' && set === this.#sets) {
       let byKid = this.#known.get(alg)
       if (byKid === undefined) this.#known.set(alg, byKid = new Map())
       byKid.set(kid, keyObject)
