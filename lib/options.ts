@@ -14,7 +14,9 @@ import { DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE } from './token/jwks-cache.
 import { DEFAULT_ALGORITHMS, DEFAULT_CLOCK_TOLERANCE } from './token/jwt-verifier.js'
 import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES, type TokenCacheOptions } from './token/token-cache.js'
 import type { ValidationMode } from './token/credential-decision.js'
-import { resolveIntrospectionOptions, type ResolvedIntrospectionOptions } from './token/introspection.js'
+import type { ResolvedIntrospectionOptions } from './token/introspection.js'
+import { isIssuerTemplate } from './token/issuer-template.js'
+import { issuerEntrySchema, issuerListProblems, resolveIssuers, type ResolvedIssuer } from './issuer-options.js'
 import { DEFAULT_USERINFO_MAX_ENTRIES, DEFAULT_USERINFO_TTL } from './token/userinfo.js'
 import type { AccessTokenClaims, OAuthGuardOptions } from './types.js'
 import { docsProblems, DocsOptionsSchema, scopeDescriptionProblems } from './openapi/docs-options.js'
@@ -32,8 +34,22 @@ const ASYMMETRIC = new Set(DEFAULT_ALGORITHMS)
  */
 const Millis = (minimum: number) => Type.Integer({ minimum, unit: 'milliseconds' })
 
+const IntrospectionSchema = Type.Object({
+  clientId: Type.String({ minLength: 1 }),
+  clientSecret: Type.String({ minLength: 1 }),
+  authMethod: Type.Optional(Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post')])),
+  cacheMaxTTL: Type.Optional(Millis(0)),
+  cacheMaxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
+  cacheMaxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+  negativeCacheTTL: Type.Optional(Millis(0)),
+  maxRequestsPerSecond: Type.Optional(Type.Integer({ minimum: 0 }))
+}, { additionalProperties: false })
+
+const IssuerEntrySchema = issuerEntrySchema(IntrospectionSchema)
+
 const OptionsSchema = Type.Object({
-  issuer: Type.String({ minLength: 1 }),
+  // A list's entries are checked one by one (issuer-options.ts), for messages that name the entry.
+  issuer: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.Unknown(), { minItems: 1 })], { expected: 'an issuer URL, or a non-empty list of issuer entries' }),
   audience: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })])),
   dangerouslyAllowAnyAudience: Type.Optional(Type.Boolean()),
   securityScheme: Type.Optional(Type.String({ minLength: 1 })),
@@ -61,16 +77,7 @@ const OptionsSchema = Type.Object({
     maxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
     maxAge: Type.Optional(Millis(1))
   }, { additionalProperties: false })])),
-  introspection: Type.Optional(Type.Object({
-    clientId: Type.String({ minLength: 1 }),
-    clientSecret: Type.String({ minLength: 1 }),
-    authMethod: Type.Optional(Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post')])),
-    cacheMaxTTL: Type.Optional(Millis(0)),
-    cacheMaxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
-    cacheMaxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
-    negativeCacheTTL: Type.Optional(Millis(0)),
-    maxRequestsPerSecond: Type.Optional(Type.Integer({ minimum: 0 }))
-  }, { additionalProperties: false })),
+  introspection: Type.Optional(IntrospectionSchema),
   userinfo: Type.Optional(Type.Object({
     ttl: Type.Optional(Millis(0)),
     maxEntries: Type.Optional(Type.Integer({ minimum: 1 }))
@@ -84,7 +91,13 @@ const OptionsSchema = Type.Object({
 
 /** Options after validation, with every default applied. */
 export interface ResolvedOptions {
+  /**
+   * The primary issuer: the only one, or the first of the list. `audience`, `metadata`,
+   * `validation` and `introspection` below are its own; the OpenAPI document and Swagger UI use it.
+   */
   readonly issuer: string
+  /** Every trusted issuer, the primary first. */
+  readonly issuers: readonly ResolvedIssuer[]
   readonly audience: readonly string[] | null
   readonly securityScheme: string
   readonly externalSchemes: readonly string[]
@@ -121,13 +134,16 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
   if (problems.length > 0) throw new InvalidOptionsError(problems)
 
   const cache = options.cache === false ? null : options.cache
+  const issuers = resolveIssuers(options)
+  const primary = issuers[0]!
   return deepFreeze({
-    issuer: options.issuer,
-    audience: options.audience === undefined ? null : typeof options.audience === 'string' ? [options.audience] : [...options.audience],
+    issuer: primary.issuer,
+    issuers,
+    audience: primary.audience,
     securityScheme: options.securityScheme ?? DEFAULT_SECURITY_SCHEME,
     externalSchemes: [...(options.externalSchemes ?? [])],
-    metadata: { ...options.metadata },
-    validation: options.validation ?? 'jwt',
+    metadata: primary.metadata,
+    validation: primary.validation,
     algorithms: [...(options.algorithms ?? DEFAULT_ALGORITHMS)],
     clockTolerance: options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE,
     requireAccessTokenType: options.requireAccessTokenType ?? false,
@@ -151,7 +167,7 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
           maxBytes: cache?.maxBytes ?? DEFAULT_CACHE_MAX_BYTES,
           maxAge: cache?.maxAge ?? DEFAULT_CACHE_MAX_AGE
         },
-    introspection: options.introspection === undefined ? null : resolveIntrospectionOptions(options.introspection),
+    introspection: primary.introspection,
     userinfo: {
       ttl: options.userinfo?.ttl ?? DEFAULT_USERINFO_TTL,
       maxEntries: options.userinfo?.maxEntries ?? DEFAULT_USERINFO_MAX_ENTRIES
@@ -168,8 +184,10 @@ export function schemaProblems (schema: TSchema, value: unknown, root = 'options
   const problems: string[] = []
   for (const error of Value.Errors(schema, value)) {
     const path = root + error.path.replace(/\//g, '.')
-    const unit = (error.schema as { unit?: string }).unit
-    const line = `${path}: ${error.message.replace(/^Expected/, 'expected')}${unit === undefined ? '' : ` (${unit})`}, received ${describe(error.value)}`
+    const { unit, expected } = error.schema as { unit?: string, expected?: string }
+    // `expected` (not a JSON Schema keyword either) says what a union wants, in place of "union value".
+    const message = expected === undefined ? error.message.replace(/^Expected/, 'expected') : `expected ${expected}`
+    const line = `${path}: ${message}${unit === undefined ? '' : ` (${unit})`}, received ${describe(error.value)}`
     // A union reports its members' errors again at the same path; once is enough.
     if (!problems.includes(line)) problems.push(line)
   }
@@ -181,8 +199,11 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
   if (typeof options.issuer === 'string' && options.issuer !== '') {
     const issuerProblem = urlProblem(options.issuer)
     if (issuerProblem !== null) problems.push(`options.issuer: ${issuerProblem}`)
+    else if (isIssuerTemplate(options.issuer)) problems.push(`options.issuer: expected an issuer identifier; a template goes in a list entry with tenants and metadata.jwks_uri ([{ issuer, tenants, metadata }]), received ${JSON.stringify(options.issuer)}`)
   }
-  if (options.audience === undefined && options.dangerouslyAllowAnyAudience !== true) {
+  if (Array.isArray(options.issuer)) problems.push(...issuerListProblems(options, IssuerEntrySchema))
+  const single = typeof options.issuer === 'string'
+  if (single && options.audience === undefined && options.dangerouslyAllowAnyAudience !== true) {
     problems.push('options.audience: expected the audience your API is known by (its `aud`), received undefined; to accept any audience, set dangerouslyAllowAnyAudience: true')
   }
   if (options.audience !== undefined && options.dangerouslyAllowAnyAudience === true) {
@@ -203,10 +224,10 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
     problems.push(`options.externalSchemes: expected schemes other than securityScheme, received ${JSON.stringify(options.securityScheme)}`)
   }
   const validation = options.validation ?? 'jwt'
-  if (validation !== 'jwt' && options.introspection === undefined) {
+  if (single && validation !== 'jwt' && options.introspection === undefined) {
     problems.push(`options.introspection: expected { clientId, clientSecret } (the API's credentials at the introspection endpoint) with validation ${JSON.stringify(validation)}, received undefined`)
   }
-  if (validation === 'jwt' && options.introspection !== undefined) {
+  if (single && validation === 'jwt' && options.introspection !== undefined) {
     problems.push("options.introspection: expected only with validation 'introspection' or 'auto', received it with validation 'jwt'")
   }
   problems.push(...scopeDescriptionProblems(options.scopes), ...docsProblems(options.docs, options.securityScheme ?? DEFAULT_SECURITY_SCHEME))
@@ -215,7 +236,7 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
 }
 
 /** HTTPS, or HTTP on a loopback address (a local development provider). */
-function urlProblem (value: string): string | null {
+export function urlProblem (value: string): string | null {
   let url: URL
   try {
     url = new URL(value)
@@ -231,7 +252,7 @@ function isLoopback (hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
 }
 
-function describe (value: unknown): string {
+export function describe (value: unknown): string {
   if (value === undefined) return 'undefined'
   if (typeof value === 'function') return 'a function'
   try {

@@ -12,11 +12,9 @@ import { decorateUserinfo } from './fastify/userinfo.js'
 import { resolveOptions } from './options.js'
 import { kAuthState } from './symbols.js'
 import { CredentialDecider } from './token/credential-decision.js'
-import { MetadataResolver } from './token/discovery.js'
-import { JWKSCache } from './token/jwks-cache.js'
-import { JWTVerifier } from './token/jwt-verifier.js'
+import { IssuerRouter } from './token/issuer-router.js'
 import { TokenCache } from './token/token-cache.js'
-import { Introspector } from './token/introspection.js'
+import { issuerOf, trustedIssuer } from './trusted-issuers.js'
 import { UserinfoClient } from './token/userinfo.js'
 import type { OAuthGuardAPI, OAuthGuardOptions } from './types.js'
 import { createDocsState, docsRouteHook } from './openapi/docs-state.js'
@@ -24,27 +22,20 @@ import { registerDocs } from './openapi/docs-plugin.js'
 
 async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuardOptions): Promise<void> {
   const options = resolveOptions(rawOptions)
-  if (options.audience === null) {
+  if (options.issuers.some((issuer) => issuer.audience === null)) {
     fastify.log.warn('fastify-oauth-guard: dangerouslyAllowAnyAudience is set, tokens issued for any audience are accepted')
   }
-  const metadata = new MetadataResolver(options.issuer, options.metadata, options.timeout)
-  const keys = new JWKSCache(async () => await metadata.get('jwks_uri'), { timeout: options.timeout, ...options.jwks })
-  const jwt = new JWTVerifier({
-    issuer: options.issuer,
-    audience: options.audience,
-    algorithms: options.algorithms,
-    clockTolerance: options.clockTolerance,
-    requireAccessTokenType: options.requireAccessTokenType,
-    keys
-  })
-  const { issuer, audience, clockTolerance, timeout, retryAfter, realm } = options
-  const introspector = options.introspection === null
-    ? null
-    : new Introspector({ issuer, audience, clockTolerance, timeout, retryAfter, realm, claims: options.claims, credentials: options.introspection, endpoint: async () => await metadata.get('introspection_endpoint') })
+  const issuers = options.issuers.map((issuer) => trustedIssuer(issuer, options))
+  const primary = issuers[0]!
+  const metadata = primary.metadata
+  const { timeout, retryAfter, realm } = options
   const decider = new CredentialDecider({
-    mode: options.validation,
-    jwt,
-    introspector,
+    mode: primary.route.mode,
+    jwt: primary.route.jwt,
+    introspector: primary.route.introspector,
+    // One exact issuer: no router, so its tokens are not decoded for routing (the verifier checks
+    // `iss`). A template is routed even alone: a tenant not allowed is refused before any key lookup.
+    router: issuers.length === 1 && primary.route.template === undefined ? null : new IssuerRouter(issuers.map(({ route }) => route)),
     claims: options.claims,
     cache: options.cache === null ? null : new TokenCache(options.cache),
     retryAfter,
@@ -53,7 +44,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   })
   // A token the provider refuses at userinfo is refused from then on, not only once the caches expire.
   const forget = (token: string): void => decider.forget(token)
-  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, endpoint: async () => await metadata.get('userinfo_endpoint') })
+  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, endpoint: async (auth) => await issuerOf(issuers, auth.claims.iss).metadata.get('userinfo_endpoint') })
   const authenticator = new Authenticator(decider, options)
   const state: RouteSecurityState = { scopes: new Set(), routes: [], hidden: [] }
   const defaults = routeDefaults(options)

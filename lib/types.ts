@@ -8,6 +8,7 @@ import type { ValidationMode } from './token/credential-decision.js'
 import type { ResolvedOptions } from './options.js'
 import type { RouteSecurity } from './fastify/route-security.js'
 import type { IntrospectionOptions } from './token/introspection.js'
+import type { IssuerOptions } from './issuer-options.js'
 import type { UserInfo } from './token/userinfo.js'
 import type { DocsOptions } from './openapi/docs-options.js'
 import type { RouteReportRow } from './fastify/route-report.js'
@@ -18,6 +19,8 @@ export type { ValidationMode } from './token/credential-decision.js'
 export type { RouteReportRow } from './fastify/route-report.js'
 export type { SecurityRequirementObject } from './token/scopes.js'
 export type { IntrospectionAuthMethod, IntrospectionOptions } from './token/introspection.js'
+export type { IssuerOptions, ResolvedIssuer } from './issuer-options.js'
+export type { TenantPolicy } from './token/issuer-template.js'
 export type { UserInfo } from './token/userinfo.js'
 export type { DocsOpenAPIOptions, DocsOptions } from './openapi/docs-options.js'
 export type { OAuthGuardDocs, OpenAPIDocument } from './openapi/docs-pieces.js'
@@ -27,8 +30,12 @@ export type { ErrorResponse } from './openapi/error-responses.js'
 
 /** Options of the plugin. Only `issuer` and `audience` are needed for most providers. */
 export interface OAuthGuardOptions {
-  /** The issuer identifier, exactly as the provider's metadata and tokens state it (`iss`). */
-  issuer: string
+  /**
+   * The issuer identifier, exactly as the provider's metadata and tokens state it (`iss`); or a
+   * list of trusted issuers, each with its own audience, metadata and validation (docs/multiple-issuers.md).
+   * With a list, the first entry is the primary issuer: the OpenAPI document and Swagger UI use it.
+   */
+  issuer: string | readonly [IssuerOptions, ...IssuerOptions[]]
   /** Accepted audience(s): a token's `aud` must contain one. Required unless `dangerouslyAllowAnyAudience`. */
   audience?: string | readonly string[]
   /** Accept tokens for any audience. Only for providers whose access tokens carry none (Cognito); logs a warning. */
@@ -143,7 +150,7 @@ export interface Authenticate {
 export interface OAuthGuardAPI {
   /** The validated options, defaults applied. */
   readonly options: ResolvedOptions
-  /** The provider's metadata (discovered once, merged under `options.metadata`). */
+  /** The primary issuer's metadata (discovered once, merged under `options.metadata`). */
   metadata (): Promise<AuthorizationServerMetadata>
   /** Every scope some route requires, filled as routes are added. */
   readonly scopes: ReadonlySet<string>

@@ -27,6 +27,7 @@ import { parseBearer, singleAuthorization } from './bearer-token.js'
 import { buildAuthContext, type ClaimNames } from './claims.js'
 import { ConnectionMemo } from './connection-memo.js'
 import type { Introspector } from './introspection.js'
+import type { IssuerRouter } from './issuer-router.js'
 import { isCompactJWS } from './jws-segment.js'
 import type { JWTVerifier } from './jwt-verifier.js'
 import { asHTTPError } from './provider-failure.js'
@@ -56,6 +57,11 @@ export interface CredentialDeciderOptions {
   jwt: JWTVerifier | null
   introspector: Introspector | null
   claims: ClaimNames
+  /**
+   * Several issuers (issuer-router.ts): each token goes to the verifier or introspector of the
+   * issuer it claims, and `mode`, `jwt` and `introspector` above are not used. `null`: one issuer.
+   */
+  router?: IssuerRouter | null | undefined
   /** `null`: JWTs are verified on every request (`cache: false`). */
   cache: TokenCache | null
   /** Milliseconds, for the `Retry-After` of a 503. */
@@ -99,26 +105,48 @@ export class CredentialDecider {
     }
     const token = parseBearer(header, this.#options.maxTokenLength)
     if (token === null) return null
-    const { mode } = this.#options
-    if (mode === 'jwt' || (mode === 'auto' && isCompactJWS(token))) return this.#decideJWT(token, header, connection)
-    return this.#decideIntrospected(token, header, connection)
+    const { mode, router } = this.#options
+    // One issuer: no payload decoding on this path, the verifier checks `iss` as it checks the rest.
+    if (router == null) {
+      if (mode === 'jwt' || (mode === 'auto' && isCompactJWS(token))) return this.#decideJWT(token, this.#options.jwt, header, connection)
+      return this.#decideIntrospected(token, this.#options.introspector, header, connection)
+    }
+    return this.#decideRouted(router, token, header, connection)
   }
 
   /** Forgets `token` in every cache (and so in every connection memo): the provider refused it elsewhere (userinfo). */
   forget (token: string): void {
     this.#options.cache?.delete(token)
     this.#options.introspector?.forget(token)
+    for (const route of this.#options.router?.routes ?? []) route.introspector?.forget(token)
   }
 
-  #decideJWT (token: string, header: string, connection: object | null | undefined): Decision {
-    const { cache, jwt } = this.#options
-    if (jwt === null) throw new InvalidTokenError()
+  /**
+   * Several issuers: a JWT goes to the issuer its unverified `iss` names, after the token cache (a
+   * cached token was verified by its own issuer); any other token to the one issuer that introspects.
+   */
+  #decideRouted (router: IssuerRouter, token: string, header: string, connection: object | null | undefined): Decision {
+    if (!isCompactJWS(token)) {
+      const opaque = router.opaque
+      if (opaque === null) throw new InvalidTokenError({ detail: 'token: not a compact JWS, and no configured issuer introspects' })
+      return this.#decideIntrospected(token, opaque.introspector, header, connection)
+    }
+    const cached = this.#options.cache?.entry(token)
+    if (cached !== undefined) return this.#decideJWT(token, null, header, connection)
+    const route = router.route(token)
+    if (route.mode === 'introspection') return this.#decideIntrospected(token, route.introspector, header, connection)
+    return this.#decideJWT(token, route.jwt, header, connection)
+  }
+
+  #decideJWT (token: string, jwt: JWTVerifier | null, header: string, connection: object | null | undefined): Decision {
+    const { cache } = this.#options
     const entry = cache?.entry(token)
     if (entry !== undefined) {
       // The memo is made on the second request: a token sent once is not worth one.
       if (connection != null) this.#memo.remember(connection, header, entry.value, cache!.store, entry)
       return entry.value
     }
+    if (jwt === null) throw new InvalidTokenError()
     let claims
     try {
       claims = jwt.verifySync(token)
@@ -137,8 +165,7 @@ export class CredentialDecider {
     }
   }
 
-  #decideIntrospected (token: string, header: string, connection: object | null | undefined): Decision {
-    const { introspector } = this.#options
+  #decideIntrospected (token: string, introspector: Introspector | null, header: string, connection: object | null | undefined): Decision {
     if (introspector === null) throw new InvalidTokenError()
     const cached = introspector.cached(token)
     // The introspection cache holds answers before validateClaims: one that fails it goes the slow way, to its 401.

@@ -70,7 +70,8 @@ const MIN_RSA_BITS = 2048
 
 /** Options of {@link FastJWTVerifier}: those {@link JWTVerifier} gives jose. */
 export interface FastJWTVerifierOptions {
-  issuer: string
+  /** The exact `iss`, or the check of an issuer template (issuer-template.ts) on the verified claims. */
+  issuer: string | ((claims: JWTPayload) => boolean)
   /** `null`: the audience check was explicitly waived. */
   audience: readonly string[] | null
   algorithms: readonly string[]
@@ -213,7 +214,7 @@ export class FastJWTVerifier {
     if (!Object.hasOwn(claims, 'iss') || (audience !== null && !Object.hasOwn(claims, 'aud')) || !Object.hasOwn(claims, 'exp')) {
       throw new InvalidTokenError()
     }
-    if (claims.iss !== issuer) throw new InvalidTokenError()
+    if (typeof issuer === 'string' ? claims.iss !== issuer : !issuer(claims)) throw new InvalidTokenError()
     if (audience !== null && !hasAudience(claims.aud, audience)) throw new InvalidTokenError()
     const now = Math.floor(Date.now() / 1000)
     if (claims.iat !== undefined && typeof claims.iat !== 'number') throw new InvalidTokenError()

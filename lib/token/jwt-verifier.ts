@@ -22,7 +22,11 @@ export const DEFAULT_CLOCK_TOLERANCE = 5_000
 
 /** Options of {@link JWTVerifier}. */
 export interface JWTVerifierOptions {
-  issuer: string
+  /**
+   * The exact `iss`, or a check of the verified claims for an issuer template (issuer-template.ts),
+   * made where jose would compare `iss`: after the signature, before `aud` and the times.
+   */
+  issuer: string | ((claims: JWTPayload) => boolean)
   /** Accepted audiences; `null` when the check was explicitly waived. */
   audience: readonly string[] | null
   algorithms: readonly string[]
@@ -41,13 +45,15 @@ export class JWTVerifier {
   readonly #keys: JWKSCache
   readonly #strictType: boolean
   readonly #fast: FastJWTVerifier | null
+  readonly #issuerCheck: ((claims: JWTPayload) => boolean) | null
 
   constructor (options: JWTVerifierOptions) {
     this.#keys = options.keys
     this.#fast = options.fastPath === false ? null : new FastJWTVerifier(options)
     this.#strictType = options.requireAccessTokenType
+    this.#issuerCheck = typeof options.issuer === 'string' ? null : options.issuer
     this.#options = {
-      issuer: options.issuer,
+      issuer: typeof options.issuer === 'string' ? options.issuer : undefined,
       audience: options.audience === null ? undefined : [...options.audience],
       algorithms: [...options.algorithms],
       // jose counts in seconds.
@@ -71,7 +77,9 @@ export class JWTVerifier {
       if (result === undefined) {
         // jose's base64url decoding tolerates padding; a compact JWS never has any (RFC 7515 §2).
         if (!isCompactJWS(token)) throw new InvalidTokenError()
-        result = await jwtVerify(token, this.#keys.key, this.#options)
+        result = this.#issuerCheck === null
+          ? await jwtVerify(token, this.#keys.key, this.#options)
+          : await this.#verifyTemplate(token, this.#issuerCheck)
       }
     } catch (err) {
       throw mapJoseError(err)
@@ -96,6 +104,24 @@ export class JWTVerifier {
     if (result === undefined || result === KEY_NEEDED) return undefined
     if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError()
     return result.payload
+  }
+
+  /**
+   * jose's verification for an issuer template: jose cannot take a check for `iss`, so the claims
+   * are checked once jose verified the signature, and `iss` ranks before its time claims as it does
+   * for a string issuer (an expired token of another issuer is invalid, not expired).
+   */
+  async #verifyTemplate (token: string, accepts: (claims: JWTPayload) => boolean): Promise<Awaited<ReturnType<typeof jwtVerify>>> {
+    try {
+      const result = await jwtVerify(token, this.#keys.key, this.#options)
+      if (!accepts(result.payload)) throw new InvalidTokenError()
+      return result
+    } catch (err) {
+      if (err instanceof errors.JWTClaimValidationFailed || err instanceof errors.JWTExpired) {
+        if (!accepts(err.payload)) throw new InvalidTokenError({ cause: err })
+      }
+      throw err
+    }
   }
 
   #acceptsType (typ: unknown): boolean {

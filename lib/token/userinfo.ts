@@ -52,8 +52,8 @@ export interface UserInfo {
 
 /** What {@link UserinfoClient} needs. */
 export interface UserinfoClientOptions {
-  /** The `userinfo_endpoint` (from options or discovery). */
-  endpoint: () => Promise<string | undefined>
+  /** The `userinfo_endpoint` of the issuer of `auth`'s token (from options or discovery). */
+  endpoint: (auth: AuthContext) => Promise<string | undefined>
   /** Milliseconds; 0: every call asks the provider (concurrent calls still share one request). */
   ttl: number
   maxEntries: number
@@ -94,7 +94,7 @@ export class UserinfoClient {
   async #fetch (auth: AuthContext): Promise<UserInfo> {
     let endpoint: string | undefined
     try {
-      endpoint = await this.#options.endpoint()
+      endpoint = await this.#options.endpoint(auth)
     } catch (err) {
       // Discovery must work before the endpoint is known: its failures are an outage.
       throw asHTTPError(err, this.#options.retryAfter, this.#errors)
