@@ -1,0 +1,30 @@
+import t from 'tap'
+import { resolveOptions } from '../lib/options.js'
+import { issuerOf, trustedIssuer } from '../lib/trusted-issuers.js'
+
+const options = resolveOptions({
+  issuer: [
+    { issuer: 'https://a.example.com', metadata: { userinfo_endpoint: 'https://a.example.com/me' } },
+    { issuer: 'https://b.example.com', validation: 'introspection', introspection: { clientId: 'api', clientSecret: 's' }, metadata: { userinfo_endpoint: 'https://b.example.com/me' } },
+    { issuer: 'https://login.example.com/{tenantid}/v2.0', tenants: ['t1'], metadata: { jwks_uri: 'https://login.example.com/keys', userinfo_endpoint: 'https://graph.example.com/me' } }
+  ],
+  audience: 'api'
+})
+const issuers = options.issuers.map((issuer) => trustedIssuer(issuer, options))
+
+t.test("a validated token's own issuer is found by its iss, a template's by an allowed tenant", async (t) => {
+  t.equal(await issuerOf(issuers, 'https://a.example.com').metadata.get('userinfo_endpoint'), 'https://a.example.com/me')
+  t.equal(await issuerOf(issuers, 'https://b.example.com').metadata.get('userinfo_endpoint'), 'https://b.example.com/me')
+  t.equal(await issuerOf(issuers, 'https://login.example.com/t1/v2.0').metadata.get('userinfo_endpoint'), 'https://graph.example.com/me')
+})
+
+t.test('an answer without iss belongs to the issuer that introspects', async (t) => {
+  t.equal(issuerOf(issuers, undefined), issuers[1])
+})
+
+t.test('each issuer has its own key set, and an introspecting-only issuer none', async (t) => {
+  t.not(issuers[0]!.keys, null)
+  t.equal(issuers[1]!.keys, null)
+  t.not(issuers[0]!.keys, issuers[2]!.keys)
+  t.equal(issuers[1]!.route.jwt, null)
+})
