@@ -35,7 +35,7 @@ export interface OAuthGuardOptions {
    * list of trusted issuers, each with its own audience, metadata and validation (docs/multiple-issuers.md).
    * With a list, the first entry is the primary issuer: the OpenAPI document and Swagger UI use it.
    */
-  issuer: string | readonly [IssuerOptions, ...IssuerOptions[]]
+  issuer: string | readonly IssuerOptions[]
   /** Accepted audience(s): a token's `aud` must contain one. Required unless `dangerouslyAllowAnyAudience`. */
   audience?: string | readonly string[]
   /** Accept tokens for any audience. Only for providers whose access tokens carry none (Cognito); logs a warning. */

@@ -18,8 +18,9 @@ const primary: string = app.oauthGuard.options.issuer
 const all: readonly string[] = app.oauthGuard.options.issuers.map((issuer) => issuer.issuer)
 export { policy, options, primary, all }
 
-// @ts-expect-error a list has at least one entry
-await app.register(oauthGuard, { issuer: [], audience: 'api' })
+// A list built at run time compiles (an empty one is refused at registration).
+const fromConfig: IssuerOptions[] = ['https://a.example.com', 'https://b.example.com'].map((issuer) => ({ issuer }))
+await app.register(oauthGuard, { issuer: fromConfig, audience: 'api' })
 // @ts-expect-error an entry names its issuer
 await app.register(oauthGuard, { issuer: [{ audience: 'api' }] })
 // @ts-expect-error validation is one of the three modes
