@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Authenticator } from './fastify/authenticate.js'
-import { routeSecurityHook, type RouteSecurityState } from './fastify/route-security.js'
+import { checkRoutesUnchanged, routeSecurityHook, type RouteSecurityState } from './fastify/route-security.js'
 import { logRouteReport, routeReport } from './fastify/route-report.js'
 import { routeDefaults } from './fastify/protect-options.js'
 import { unseenRouteHook } from './fastify/unseen-routes.js'
@@ -60,7 +60,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     validateClaims: options.validateClaims
   })
   const authenticator = new Authenticator(validator, options)
-  const state: RouteSecurityState = { scopes: new Set(), routes: [], hidden: [] }
+  const state: RouteSecurityState = { scopes: new Set(), routes: [], docs: [], tracked: [] }
   const defaults = routeDefaults(options)
 
   const api: OAuthGuardAPI = {
@@ -77,10 +77,14 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   decorateUserinfo(fastify, userinfo, { realm })
   fastify.decorate('authenticate', authenticator.decorator())
   fastify.decorate('oauthGuard', api)
+  // The docs' hook first: it marks the docs' own routes, the only ones public by design.
+  fastify.addHook('onRoute', docsRouteHook(createDocsState(api)))
   fastify.addHook('onRoute', routeSecurityHook(authenticator, options.securityScheme, options.externalSchemes, state, defaults))
   fastify.addHook('onRequest', unseenRouteHook(authenticator, { scheme: options.securityScheme, externalSchemes: options.externalSchemes, defaults, log: fastify.log }))
-  fastify.addHook('onReady', async () => logRouteReport(fastify.log, routeReport(state)))
-  fastify.addHook('onRoute', docsRouteHook(createDocsState(api)))
+  fastify.addHook('onReady', async () => {
+    checkRoutesUnchanged(state)
+    logRouteReport(fastify.log, routeReport(state))
+  })
   if (rawOptions.docs !== undefined) await registerDocs(fastify, rawOptions.docs)
 }
 

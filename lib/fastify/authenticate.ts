@@ -9,6 +9,7 @@ import { kAuthHook, kAuthState } from '../symbols.js'
 import type { AccessTokenValidator } from '../token/access-token-validator.js'
 import type { AuthContext } from '../token/auth-context.js'
 import { checkBearerRequest, isB64Token, readBearerCandidate, type ReadBearerOptions } from '../token/bearer-token.js'
+import { usesToken } from '../token/scopes.js'
 import type { Authenticate, AuthenticateOptions } from '../types.js'
 import { ConnectionMemo } from './connection-memo.js'
 import { checkPolicy, DEFAULT_POLICY, policyFromOptions, type Policy } from './policy.js'
@@ -39,9 +40,10 @@ export class Authenticator {
 
   /** The hook enforcing `policy`. */
   hook (policy: Policy): AuthHook {
-    const hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-      this.#run(policy, request as StatefulRequest, reply, done)
-    }
+    // `[{}]` or external schemes only: no alternative a token can meet, so the Authorization header is left to others.
+    const hook = usesToken(policy.requirement)
+      ? (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => { this.#run(policy, request as StatefulRequest, reply, done) }
+      : (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => { done() }
     return Object.assign(hook, { [kAuthHook]: policy })
   }
 

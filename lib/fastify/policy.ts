@@ -18,7 +18,7 @@ import {
   type HTTPErrorOptions
 } from '../errors.js'
 import type { AccessTokenClaims, AuthContext } from '../token/auth-context.js'
-import { evaluateScopes, type Requirement } from '../token/scopes.js'
+import { checkScopeList, evaluateScopes, type Requirement } from '../token/scopes.js'
 import type { AuthenticateOptions } from '../types.js'
 
 /** A route's complete demand. */
@@ -47,8 +47,9 @@ export function policyFromOptions (options: AuthenticateOptions): Policy {
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new InvalidRouteSecurityError(`authenticate(options).${key}: unknown option; expected one of ${[...known].join(', ')}`)
   }
-  const scopes = stringList(options.scopes, 'scopes')
-  const acr = typeof options.acr === 'string' ? [options.acr] : stringList(options.acr, 'acr')
+  // Scopes and acr values end up in a WWW-Authenticate header: RFC 6749 §3.3 scope-tokens only.
+  const scopes = options.scopes === undefined ? [] : tokenList(options.scopes, 'scopes')
+  const acr = options.acr === undefined ? [] : tokenList(typeof options.acr === 'string' ? [options.acr] : options.acr, 'acr')
   if (options.optional !== undefined && typeof options.optional !== 'boolean') throw new InvalidRouteSecurityError('authenticate(options).optional: expected a boolean')
   if (options.claims !== undefined && typeof options.claims !== 'function') throw new InvalidRouteSecurityError('authenticate(options).claims: expected a function (claims) => boolean | Promise<boolean>')
   if (options.maxAge !== undefined && !(Number.isInteger(options.maxAge) && options.maxAge >= 0)) {
@@ -62,6 +63,11 @@ export function policyFromOptions (options: AuthenticateOptions): Policy {
     maxAge: options.maxAge,
     claims: options.claims as Policy['claims']
   }
+}
+
+function tokenList (value: unknown, name: string): string[] {
+  checkScopeList(value, `authenticate(options).${name}`)
+  return [...value]
 }
 
 function stringList (value: unknown, name: string): string[] {

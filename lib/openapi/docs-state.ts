@@ -2,11 +2,13 @@
  * What the docs need at run time, per plugin instance: where Swagger UI is served, the provider's
  * metadata once known, and an `onRoute` hook that fits the docs' own routes (wait for metadata
  * before the document, keep the login popup working under strict security headers, fill in the
- * preselected scopes) and marks routes that may refuse with 403 for reasons other than scopes.
+ * preselected scopes), marks them as the docs' own routes (public by design, see `kDocsRoute`) and
+ * marks routes that may refuse with 403 for reasons other than scopes.
  */
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { ProviderUnavailableError } from '../errors.js'
 import type { Policy } from '../fastify/policy.js'
+import { kDocsRoute } from '../fastify/route-security.js'
 import { kAuthHook } from '../symbols.js'
 import type { AuthorizationServerMetadata } from '../token/discovery.js'
 import type { OAuthGuardAPI } from '../types.js'
@@ -82,6 +84,11 @@ export function docsRouteHook (state: DocsState) {
     const path = [...state.sites.keys()].sort((a, b) => b.length - a.length).find((p) => route.url === p || route.url.startsWith(`${p}/`))
     if (path === undefined) return
     const docs = state.sites.get(path) as ResolvedDocsOptions
+    // Swagger UI and @fastify/swagger hide their routes from the document; a user's API route under
+    // the docs path is not hidden, and stays guarded.
+    if ((route.schema as { hide?: boolean } | undefined)?.hide === true) {
+      route.config = { ...route.config, [kDocsRoute]: true } as RouteOptions['config']
+    }
     const rest = route.url.slice(path.length)
     if (rest === '/json' || rest === '/yaml') route.onRequest = [...asArray(route.onRequest), documentNeedsMetadata(state)]
     route.onSend = [...asArray(route.onSend), docsOnSend(state, docs)]

@@ -17,7 +17,7 @@ async function reportedApp (t: Test, protectAllRoutes?: boolean) {
   app.get('/key', { schema: { security: [{ apiKey: [] }, { oauth2: [] }] } }, async () => 'x')
   app.get('/health', { schema: { security: [] } }, async () => 'x')
   app.get('/forgotten', async () => 'x')
-  app.get('/docs', { schema: { hide: true } }, async () => 'x')
+  app.get('/hidden', { schema: { hide: true, security: [{ oauth2: ['admin'] }] } }, async () => 'x')
   await app.ready()
   return { app, logs }
 }
@@ -33,7 +33,7 @@ t.test('report() lists every route with its effective requirement and where it c
     { method: 'GET', url: '/key', requirement: 'external | token', source: 'schema' },
     { method: 'GET', url: '/health', requirement: 'public', source: 'schema' },
     { method: 'GET', url: '/forgotten', requirement: 'public', source: 'none' },
-    { method: 'GET', url: '/docs', requirement: 'public', source: 'hidden' }
+    { method: 'GET', url: '/hidden', requirement: 'admin', source: 'schema' }
   ])
 })
 
@@ -47,7 +47,7 @@ t.test('onReady logs the report once at info, and warns about routes that declar
   const entries = logs.lines.map((line) => JSON.parse(line)).filter((entry) => /fastify-oauth-guard: /.test(entry.msg))
   const info = entries.filter((entry) => entry.level === 30)
   t.equal(info.length, 1)
-  t.equal(info[0].msg, 'fastify-oauth-guard: 8 routes, 3 public')
+  t.equal(info[0].msg, 'fastify-oauth-guard: 8 routes, 2 public')
   t.match(info[0].routes, ['GET /items: items:read (schema)', 'POST /items: items:write audit | admin (schema)'])
   t.ok(info[0].routes.includes('GET /forgotten: public (none)'))
   const warnings = entries.filter((entry) => entry.level === 40)

@@ -18,8 +18,21 @@ t.test('an empty object among the alternatives lets anonymous requests through',
   const { app, bearer } = await guardedApp(t)
   app.get('/anon', { schema: { security: [{}, { oauth2: ['a'] }] } }, async (req) => ({ auth: req.auth }))
   t.same((await app.inject({ url: '/anon' })).json(), { auth: null })
-  t.equal((await app.inject({ url: '/anon', headers: await bearer({ scope: 'x' }) })).json().auth.id, 'user-1')
+  t.equal((await app.inject({ url: '/anon', headers: await bearer({ scope: 'a' }) })).json().auth.id, 'user-1')
   t.equal((await app.inject({ url: '/anon', headers: { authorization: 'Bearer bad' } })).statusCode, 401, 'a token that is sent is validated')
+})
+
+t.test('a token sent to an optional route is held to its scopes, as authenticate({ optional }) does', async (t) => {
+  const { app, bearer, handled } = await guardedApp(t)
+  app.get('/schema-optional', { schema: { security: [{}, { oauth2: ['admin'] }] } }, async (req) => ({ auth: req.auth }))
+  app.get('/hook-optional', { onRequest: app.authenticate({ optional: true, scopes: ['admin'] }) }, async (req) => ({ auth: req.auth }))
+  const before = handled.count
+  for (const url of ['/schema-optional', '/hook-optional']) {
+    const response = await app.inject({ url, headers: await bearer({ scope: 'read' }) })
+    t.equal(response.statusCode, 403, url)
+    t.equal(response.headers['www-authenticate'], 'Bearer error="insufficient_scope", error_description="The access token does not grant the required scope", scope="admin"', url)
+  }
+  t.equal(handled.count, before)
 })
 
 t.test('a route naming a scheme the plugin does not own fails when it is added, never opens', async (t) => {
@@ -48,10 +61,14 @@ t.test('a custom scheme name', async (t) => {
   t.equal((await app.inject({ url: '/fief' })).statusCode, 401)
 })
 
-t.test('routes hidden from the docs are left alone', async (t) => {
-  const { app } = await guardedApp(t)
-  app.get('/hidden', { schema: { hide: true, security: [{ oauth2: ['a'] }] } }, async () => 'docs asset')
-  t.equal((await app.inject({ url: '/hidden' })).statusCode, 200)
+t.test('a route hidden from the document keeps its schema.security', async (t) => {
+  const { app, bearer } = await guardedApp(t)
+  app.get('/hidden-admin', { schema: { hide: true, security: [{ oauth2: ['admin'] }] } }, async () => 'secret')
+  const anonymous = await app.inject({ url: '/hidden-admin' })
+  t.equal(anonymous.statusCode, 401)
+  t.equal(anonymous.headers['www-authenticate'], 'Bearer')
+  t.equal((await app.inject({ url: '/hidden-admin', headers: await bearer({ scope: 'read' }) })).statusCode, 403)
+  t.equal((await app.inject({ url: '/hidden-admin', headers: await bearer({ scope: 'admin' }) })).statusCode, 200)
 })
 
 t.test('routes guarded by authenticate carry a matching schema.security; scopes are collected', async (t) => {
