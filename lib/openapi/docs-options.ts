@@ -126,11 +126,31 @@ export function docsProblems (docs: DocsOptions | undefined, scheme: string, roo
   }
   const ui = docs.swaggerUI ?? {}
   if (ui.routePrefix !== undefined) problems.push(`${root}.swaggerUI.routePrefix: expected undefined (use ${root}.routePrefix), received a value`)
-  const initOAuth = (ui.initOAuth ?? {}) as Record<string, unknown>
-  if (initOAuth.clientSecret !== undefined) {
-    problems.push(`${root}.swaggerUI.initOAuth.clientSecret: expected undefined (a secret sent to the browser is no secret; use a public client with PKCE), received a value`)
+  for (const path of secretPaths(ui, `${root}.swaggerUI`)) {
+    problems.push(`${path}: expected no client secret in the Swagger UI configuration (it is sent to the browser, where it is no secret; use a public client with PKCE), received a value`)
+  }
+  for (const path of secretPaths(docs.authorizationParams, `${root}.authorizationParams`)) {
+    if (!problems.some((p) => p.startsWith(`${path}:`))) problems.push(`${path}: expected no client secret (authorization parameters are sent by the browser), received a value`)
   }
   return problems
+}
+
+/** `client_secret`, `clientSecret`, `Client-Secret`, `secret`...: case and punctuation do not matter. */
+function isSecretName (key: string): boolean {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, '').endsWith('secret')
+}
+
+/** Paths of every key named like a secret in `value`, at any depth (arrays and cycles included). */
+function secretPaths (value: unknown, path: string, seen = new WeakSet<object>()): string[] {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return []
+  seen.add(value)
+  const paths: string[] = []
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`
+    if (!Array.isArray(value) && isSecretName(key) && child !== undefined) paths.push(childPath)
+    else paths.push(...secretPaths(child, childPath, seen))
+  }
+  return paths
 }
 
 function isHTTPURL (value: string): boolean {
