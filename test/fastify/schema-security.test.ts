@@ -117,3 +117,25 @@ t.test('a user schema object shared by routes is not mutated', async (t) => {
   t.equal((shared as { security?: unknown }).security, undefined)
   t.equal((await app.inject({ url: '/s2' })).statusCode, 200)
 })
+
+t.test('a route scope outside RFC 6749 scope-token fails when the route is added, in schema.security and in hooks', async (t) => {
+  const { app } = await guardedApp(t)
+  t.throws(() => app.get('/tick', { schema: { security: [{ oauth2: ['items:\u2713'] }] } }, async () => 'x'), {
+    code: 'OAUTH_GUARD_INVALID_ROUTE_SECURITY',
+    message: 'GET /tick: schema.security scopes of "oauth2": expected scope names of printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3 scope-token), received "items:\\u2713"'
+  })
+  t.throws(() => app.authenticate({ scopes: ['items:\u2713'] }), {
+    code: 'OAUTH_GUARD_INVALID_ROUTE_SECURITY',
+    message: /^authenticate\(options\)\.scopes: expected scope names .* received "items:\\u2713"$/
+  })
+  t.throws(() => app.authenticate({ acr: 'gold "plus"' }), { message: /^authenticate\(options\)\.acr: / })
+})
+
+t.test('a 403 never carries Node internal error text: the challenge of a quoted scope is sent as is', async (t) => {
+  const { app, bearer } = await guardedApp(t)
+  app.get('/quoted', { schema: { security: [{ oauth2: ['a:b', 'x!#$%&\'()*+,-./;<=>?@[]^_`{|}~'] }] } }, async () => 'x')
+  const response = await app.inject({ url: '/quoted', headers: await bearer({ scope: 'a:b' }) })
+  t.equal(response.statusCode, 403)
+  t.equal(response.headers['www-authenticate'], 'Bearer error="insufficient_scope", error_description="The access token does not grant the required scope", scope="a:b x!#$%&\'()*+,-./;<=>?@[]^_`{|}~"')
+  t.notMatch(response.body, /ERR_|Invalid character/)
+})
