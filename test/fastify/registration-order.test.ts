@@ -28,7 +28,7 @@ t.test('under protectAllRoutes, a later hook narrowing the default requirement i
   await app.register(oauthGuard, { issuer: 'https://id.example.com', audience: 'api', protectAllRoutes: true })
   app.addHook('onRoute', (route) => { route.schema = { ...route.schema, security: [{ oauth2: ['admin'] }] } })
   app.get('/admin', async () => 'secret')
-  await t.rejects(app.ready(), { code: 'OAUTH_GUARD_INVALID_ROUTE_SECURITY', message: /GET \/admin/ })
+  await t.rejects(async () => await app.ready(), { code: 'OAUTH_GUARD_INVALID_ROUTE_SECURITY', message: /GET \/admin/ })
 })
 
 t.test('an authenticate hook added by a later onRoute hook is refused at ready: it would not be documented', async (t) => {
@@ -37,7 +37,7 @@ t.test('an authenticate hook added by a later onRoute hook is refused at ready: 
   await app.register(oauthGuard, { issuer: 'https://id.example.com', audience: 'api' })
   app.addHook('onRoute', (route) => { route.preHandler = app.authenticate({ scopes: ['admin'] }) })
   app.get('/admin', async () => 'secret')
-  await t.rejects(app.ready(), { code: 'OAUTH_GUARD_INVALID_ROUTE_SECURITY', message: /GET \/admin/ })
+  await t.rejects(async () => await app.ready(), { code: 'OAUTH_GUARD_INVALID_ROUTE_SECURITY', message: /GET \/admin/ })
 })
 
 t.test('a later onRoute hook that only reads the route is fine', async (t) => {

@@ -22,19 +22,20 @@ function readTable (): Array<{ declaration: string, cells: string[] }> {
 }
 
 type Declare = (app: FastifyInstance) => RouteShorthandOptions
+const security = (value: Array<Record<string, string[]>>): RouteShorthandOptions => ({ schema: { security: value } })
 /** How each row's route is declared, and the plugin options of its app. */
 const ROUTES: Record<string, { options?: Partial<OAuthGuardOptions>, declare: Declare }> = {
-  '`security: []`': { declare: () => ({ schema: { security: [] } }) },
+  '`security: []`': { declare: () => security([]) },
   'nothing declared': { declare: () => ({}) },
-  '`[{ oauth2: [] }]`': { declare: () => ({ schema: { security: [{ oauth2: [] }] } }) },
-  "`[{ oauth2: ['admin'] }]`": { declare: () => ({ schema: { security: [{ oauth2: ['admin'] }] } }) },
-  "`[{ oauth2: ['a'] }, { oauth2: ['admin'] }]`": { declare: () => ({ schema: { security: [{ oauth2: ['a'] }, { oauth2: ['admin'] }] } }) },
-  "`[{}, { oauth2: ['admin'] }]`": { declare: () => ({ schema: { security: [{}, { oauth2: ['admin'] }] } }) },
-  '`[{}]`': { declare: () => ({ schema: { security: [{}] } }) },
-  '`[{ apiKey: [] }]`': { declare: () => ({ schema: { security: [{ apiKey: [] }] } }) },
-  "`[{ apiKey: [] }, { oauth2: ['admin'] }]`": { declare: () => ({ schema: { security: [{ apiKey: [] }, { oauth2: ['admin'] }] } }) },
-  "`[{ oauth2: ['admin'], apiKey: [] }]`": { declare: () => ({ schema: { security: [{ oauth2: ['admin'], apiKey: [] }] } }) },
-  '`[{}, { apiKey: [] }]`': { declare: () => ({ schema: { security: [{}, { apiKey: [] }] } }) },
+  '`[{ oauth2: [] }]`': { declare: () => security([{ oauth2: [] }]) },
+  "`[{ oauth2: ['admin'] }]`": { declare: () => security([{ oauth2: ['admin'] }]) },
+  "`[{ oauth2: ['a'] }, { oauth2: ['admin'] }]`": { declare: () => security([{ oauth2: ['a'] }, { oauth2: ['admin'] }]) },
+  "`[{}, { oauth2: ['admin'] }]`": { declare: () => security([{}, { oauth2: ['admin'] }]) },
+  '`[{}]`': { declare: () => security([{}]) },
+  '`[{ apiKey: [] }]`': { declare: () => security([{ apiKey: [] }]) },
+  "`[{ apiKey: [] }, { oauth2: ['admin'] }]`": { declare: () => security([{ apiKey: [] }, { oauth2: ['admin'] }]) },
+  "`[{ oauth2: ['admin'], apiKey: [] }]`": { declare: () => security([{ oauth2: ['admin'], apiKey: [] }]) },
+  '`[{}, { apiKey: [] }]`': { declare: () => security([{}, { apiKey: [] }]) },
   "`hide: true, security: [{ oauth2: ['admin'] }]`": { declare: () => ({ schema: { hide: true, security: [{ oauth2: ['admin'] }] } }) },
   '`onRequest: app.authenticate`': { declare: (app) => ({ onRequest: app.authenticate }) },
   "`app.authenticate({ scopes: ['admin'] })`": { declare: (app) => ({ onRequest: app.authenticate({ scopes: ['admin'] }) }) },
@@ -43,7 +44,7 @@ const ROUTES: Record<string, { options?: Partial<OAuthGuardOptions>, declare: De
   '`protectAllRoutes: true`, nothing declared': { options: { protectAllRoutes: true }, declare: () => ({}) },
   "`protectAllRoutes: { scopes: ['admin'] }`, nothing declared": { options: { protectAllRoutes: { scopes: ['admin'] } }, declare: () => ({}) },
   '`protectAllRoutes: true`, `hide: true`': { options: { protectAllRoutes: true }, declare: () => ({ schema: { hide: true } }) },
-  '`protectAllRoutes: true`, `security: []`': { options: { protectAllRoutes: true }, declare: () => ({ schema: { security: [] } }) }
+  '`protectAllRoutes: true`, `security: []`': { options: { protectAllRoutes: true }, declare: () => security([]) }
 }
 
 let issuer: LocalIssuer
