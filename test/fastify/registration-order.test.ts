@@ -69,3 +69,12 @@ t.test('security set by an onRoute hook registered before the plugin is enforced
   t.equal((await app.inject({ url: '/early-hook', headers: { authorization: `Bearer ${await issuer.sign({ scope: 'read' })}` } })).statusCode, 403)
   t.equal((await app.inject({ url: '/early-hook', headers: { authorization: `Bearer ${await issuer.sign({ scope: 'admin' })}` } })).statusCode, 200)
 })
+
+t.test('a later onRoute hook that drops the plugin hook from a route is refused at ready', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(oauthGuard, { issuer: 'https://id.example.com', audience: 'api' })
+  app.addHook('onRoute', (route) => { route.onRequest = [] })
+  app.get('/admin', { schema: { security: [{ oauth2: ['admin'] }] } }, async () => 'secret')
+  await t.rejects(async () => await app.ready(), { code: 'OAUTH_GUARD_INVALID_ROUTE_SECURITY', message: /^GET \/admin/ })
+})

@@ -102,3 +102,10 @@ t.test('isScopeToken follows RFC 6749 §3.3 exactly', async (t) => {
 t.test('requirementScopes lists every scope named', async (t) => {
   t.same(requirementScopes(compile([{}, { oauth2: ['a', 'b'] }, { oauth2: ['c'] }])!), ['a', 'b', 'c'])
 })
+
+t.test('a malformed scope list names what it received, never more', async (t) => {
+  t.throws(() => compile([{ oauth2: 1 as never }]), /received number$/)
+  t.throws(() => compile([{ oauth2: [null] as never }]), /received null$/)
+  t.throws(() => compile([{ oauth2: [['a']] as never }]), /received an array$/)
+  t.throws(() => compile([{ oauth2: null as never }]), /expected an array of scope names, received null$/)
+})
