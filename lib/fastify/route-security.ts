@@ -63,7 +63,7 @@ export interface Tracked {
   route: RouteOptions
   where: string
   security: string | undefined
-  authHooks: number
+  authHooks: readonly Policy[]
   hook: onRequestHookHandler | null
 }
 
@@ -95,7 +95,7 @@ export function routeSecurityHook (authenticator: Authenticator, scheme: string,
     route.config = { ...route.config, [kRouteSeen]: true, [kRouteRequirement]: requirement } as RouteOptions['config']
     state.routes.push({ method, url: route.url, requirement, source })
     if (requirement !== null) for (const scope of requirementScopes(requirement)) state.scopes.add(scope)
-    state.tracked.push({ route, where, security: securityOf(route), authHooks: findAuthHooks(route).length, hook })
+    state.tracked.push({ route, where, security: securityOf(route), authHooks: findAuthHooks(route), hook })
   }
 }
 
@@ -140,11 +140,15 @@ export function checkRoutesUnchanged (state: RouteSecurityState): void {
   for (const entry of state.tracked) {
     const { route } = entry
     const lostHook = entry.hook !== null && !asArray(route.onRequest).includes(entry.hook)
-    if (securityOf(route) !== entry.security || findAuthHooks(route).length !== entry.authHooks || lostHook) changed.push(entry.where)
+    if (securityOf(route) !== entry.security || !samePolicies(findAuthHooks(route), entry.authHooks) || lostHook) changed.push(entry.where)
   }
   if (changed.length > 0) {
     throw new InvalidRouteSecurityError(`${changed.join(', ')}: schema.security or the authenticate hooks changed after fastify-oauth-guard read the route (an onRoute hook registered after the plugin?). The document would not match what is enforced. Register that onRoute hook before the plugin, or declare the security in the route options`)
   }
+}
+
+function samePolicies (a: readonly Policy[], b: readonly Policy[]): boolean {
+  return a.length === b.length && a.every((policy, i) => policy === b[i])
 }
 
 function securityOf (route: RouteOptions): string | undefined {

@@ -78,3 +78,12 @@ t.test('a later onRoute hook that drops the plugin hook from a route is refused 
   app.get('/admin', { schema: { security: [{ oauth2: ['admin'] }] } }, async () => 'secret')
   await t.rejects(async () => await app.ready(), { code: 'OAUTH_GUARD_INVALID_ROUTE_SECURITY', message: /^GET \/admin/ })
 })
+
+t.test('a later onRoute hook that swaps an authenticate hook for another is refused at ready', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(oauthGuard, { issuer: 'https://id.example.com', audience: 'api' })
+  app.addHook('onRoute', (route) => { route.onRequest = app.authenticate({ scopes: ['other'] }) })
+  app.get('/admin', { onRequest: app.authenticate({ scopes: ['admin'] }) }, async () => 'secret')
+  await t.rejects(async () => await app.ready(), { code: 'OAUTH_GUARD_INVALID_ROUTE_SECURITY', message: /^GET \/admin/ })
+})
