@@ -77,13 +77,20 @@ async function main (): Promise<void> {
   ]
   console.log(lines.join('\n'))
 
-  const stop = async (): Promise<void> => {
-    await app.close()
-    await idp?.close()
-    process.exit(0)
+  // `npm run demo` runs this file in one Node process (node --import tsx), so a supervisor's
+  // SIGTERM reaches the servers themselves. A second signal does not wait for the graceful close.
+  let stopping = false
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(1)
+    stopping = true
+    console.log(`  ${signal}: closing the API and the provider.`)
+    Promise.all([app.close(), idp?.close()]).then(() => process.exit(0), (err: unknown) => {
+      console.error(err)
+      process.exit(1)
+    })
   }
-  process.once('SIGINT', () => { stop().catch(() => process.exit(1)) })
-  process.once('SIGTERM', () => { stop().catch(() => process.exit(1)) })
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
 }
 
 main().catch((err: unknown) => {
