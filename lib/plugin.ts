@@ -9,6 +9,7 @@ import { logRouteReport, routeReport } from './fastify/route-report.js'
 import { routeDefaults } from './fastify/protect-options.js'
 import { unseenRouteHook } from './fastify/unseen-routes.js'
 import { decorateUserinfo } from './fastify/userinfo.js'
+import { decorateRequireAuth } from './fastify/require-auth.js'
 import { resolveOptions } from './options.js'
 import { kAuthState } from './symbols.js'
 import { AccessTokenValidator } from './token/access-token-validator.js'
@@ -75,6 +76,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   // Declared up front (Fastify's advice for speed): set on each request, it would change the request's shape.
   fastify.decorateRequest(kAuthState, null)
   decorateUserinfo(fastify, userinfo, { realm })
+  decorateRequireAuth(fastify, { realm })
   fastify.decorate('authenticate', authenticator.decorator())
   fastify.decorate('oauthGuard', api)
   // The docs' hook first: it marks the docs' own routes, the only ones public by design.

@@ -168,6 +168,12 @@ declare module 'fastify' {
     /** The authenticated caller, or `null` when the route let an anonymous request through. */
     auth: AuthContext | null
     /**
+     * `request.auth`, typed non-null, for handlers of protected routes. Throws `MissingTokenError`
+     * (401, `WWW-Authenticate: Bearer`) when no token was accepted: an anonymous call of an
+     * optional route, or a route the guard does not protect.
+     */
+    requireAuth: () => AuthContext
+    /**
      * The caller's OpenID Connect userinfo, cached per subject and scopes. Rejects with this
      * package's HTTP errors: 401 without `request.auth` or when the provider refuses the token,
      * 403 when the token lacks `openid`, 502 when the provider answers badly, 503 when unreachable.

@@ -10,6 +10,7 @@ import { currentScheme, docsStateOf, refreshMetadata, type DocsState } from './d
 import { docsProblems, DocsOptionsSchema, resolveDocsOptions, type DocsOptions, type ResolvedDocsOptions } from './docs-options.js'
 import { addErrorResponses } from './error-responses.js'
 import { buildInitOAuth, docsPath, swaggerUIRedirectURI, type SwaggerUIInitOAuth } from './swagger-ui.js'
+import { swaggerUIDisplay } from './swagger-ui-display.js'
 
 /** An OpenAPI document, loosely typed so it fits every @fastify/swagger version's types. */
 export type OpenAPIDocument = Record<string, any>
@@ -64,7 +65,7 @@ export function oauthGuardDocs (fastify: FastifyInstance, options: DocsOptions =
   start(fastify, state)
   return {
     swagger: swaggerOptions(state, docs),
-    swaggerUI: { ...docs.swaggerUI, routePrefix: docs.routePrefix, initOAuth: buildInitOAuth(docs) },
+    swaggerUI: { ...docs.swaggerUI, ...swaggerUIDisplay(docs.swaggerUI), routePrefix: docs.routePrefix, initOAuth: buildInitOAuth(docs) },
     path,
     redirectURI: (publicURL) => swaggerUIRedirectURI(publicURL, path),
     ready: async () => {

@@ -3,7 +3,7 @@
  * wrong type rather than guessing (a `scope` that is a number is a malformed token, not "no scope").
  */
 import { InvalidTokenError } from '../errors.js'
-import type { AccessTokenClaims, AuthContext, ValidationMethod } from './auth-context.js'
+import { InspectRedacted, type AccessTokenClaims, type AuthContext, type ValidationMethod } from './auth-context.js'
 
 /** Which claims hold what. Defaults suit RFC 9068 / RFC 7662 and most providers. */
 export interface ClaimNames {
@@ -43,7 +43,7 @@ export function buildAuthContext (claims: AccessTokenClaims, token: string, name
 }
 
 /** An {@link AuthContext}; see {@link buildAuthContext} for why it is a class. */
-class Context implements AuthContext {
+class Context extends InspectRedacted implements AuthContext {
   constructor (
     readonly id: string,
     readonly scopes: readonly string[],
@@ -52,7 +52,7 @@ class Context implements AuthContext {
     readonly claims: Readonly<AccessTokenClaims>,
     readonly expiresAt: Date,
     readonly method: ValidationMethod
-  ) {}
+  ) { super() }
 }
 
 /** The list of an absent claim, shared. */

@@ -23,7 +23,7 @@
  */
 import { InvalidTokenError, ProviderUnavailableError, TokenExpiredError, type HTTPErrorOptions } from '../errors.js'
 import type { TokenIntrospector } from './access-token-validator.js'
-import type { AccessTokenClaims, AuthContext } from './auth-context.js'
+import { withToken, type AccessTokenClaims, type AuthContext } from './auth-context.js'
 import { buildAuthContext, type ClaimNames } from './claims.js'
 import { fetchJSON, ProviderRequestError } from './http.js'
 import { DEFAULT_INTROSPECTION_REQUESTS_PER_SECOND, RequestBudget } from './request-budget.js'
@@ -156,7 +156,7 @@ export class Introspector implements TokenIntrospector {
    */
   cachedEntry (token: string): Readonly<{ value: AuthContext, until: number }> | undefined {
     const entry = this.cache.entry(tokenKey(token))
-    return entry === undefined ? undefined : new LiveAnswer({ ...entry.value, token }, entry)
+    return entry === undefined ? undefined : new LiveAnswer(withToken(entry.value, token), entry)
   }
 
   /**
@@ -166,7 +166,7 @@ export class Introspector implements TokenIntrospector {
   async introspect (token: string): Promise<AuthContext> {
     const outcome = await this.cache.load(tokenKey(token), async () => await this.#introspect(token))
     if (!outcome.active) throw this.#refusal(outcome.reason)
-    return { ...outcome.value, token }
+    return withToken(outcome.value, token)
   }
 
   async #introspect (token: string): Promise<Outcome<CachedAuth>> {
