@@ -6,10 +6,11 @@
 import { InvalidTokenError, ProviderUnavailableError } from '../errors.js'
 import type { AccessTokenClaims, AuthContext } from './auth-context.js'
 import { buildAuthContext, type ClaimNames } from './claims.js'
-import { IssuerMismatchError } from './discovery.js'
+import { IssuerMismatchError, UnsafeEndpointError } from './discovery.js'
 import { ProviderRequestError } from './http.js'
 import { JWKSUnavailableError } from './jwks-cache.js'
 import type { JWTVerifier } from './jwt-verifier.js'
+import { describeProviderFailure } from './provider-failure.js'
 import type { TokenCache } from './token-cache.js'
 
 /** Something that validates a token another way (RFC 7662 introspection), returning an AuthContext. */
@@ -91,8 +92,8 @@ export class AccessTokenValidator {
     try {
       auth = await this.#validate(token)
     } catch (err) {
-      if (err instanceof JWKSUnavailableError || err instanceof ProviderRequestError || err instanceof IssuerMismatchError) {
-        throw new ProviderUnavailableError(this.#options.retryAfter, { cause: err })
+      if (err instanceof JWKSUnavailableError || err instanceof ProviderRequestError || err instanceof IssuerMismatchError || err instanceof UnsafeEndpointError) {
+        throw new ProviderUnavailableError(this.#options.retryAfter, { cause: err, detail: describeProviderFailure(err) })
       }
       throw err
     }
@@ -105,17 +106,17 @@ export class AccessTokenValidator {
     const { mode, jwt, introspector } = this.#options
     const useJWT = mode === 'jwt' || (mode === 'auto' && JWS_SHAPE.test(token))
     if (useJWT) {
-      if (jwt === null) throw new InvalidTokenError()
+      if (jwt === null) throw new InvalidTokenError({ detail: 'validation: a JWT, but no JWT verifier (validation: introspection)' })
       const claims = await jwt.verify(token)
       return this.#check(buildAuthContext(claims, token, this.#options.claims, 'jwt'))
     }
-    if (introspector === null) throw new InvalidTokenError()
+    if (introspector === null) throw new InvalidTokenError({ detail: 'validation: not a compact JWS, and introspection is not configured' })
     return this.#check(await introspector.introspect(token))
   }
 
   /** Applies `validateClaims`; the result is cached with the token, so it runs once per token. */
   #check (auth: AuthContext): AuthContext {
-    if (!this.#accepts(auth)) throw new InvalidTokenError()
+    if (!this.#accepts(auth)) throw new InvalidTokenError({ detail: 'validateClaims: refused the claims' })
     return auth
   }
 
