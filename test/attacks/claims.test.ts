@@ -49,6 +49,8 @@ const refusedClaims: Array<[string, Record<string, unknown>, Refusal?]> = [
   ['iat as a string', { iat: String(now) }],
   ['iat negative', { iat: -1 }],
   ['iat beyond year 9999', { iat: 1e20 }],
+  ['iat a day in the future', { iat: now + 86_400 }],
+  ['iat beyond the 5 s clock tolerance', { iat: now + 60 }],
   ['no sub', { sub: undefined }],
   ['sub as a number', { sub: 42 }],
   ['sub as an empty string', { sub: '' }],
