@@ -101,8 +101,8 @@ t.test('an ID token without typ is refused when requireAccessTokenType is set', 
   assertRefused(t, strict, await strict.send(idToken), invalidToken)
 })
 
-t.test('a token with a future iat within exp is accepted: iat is informational (RFC 7519 §4.1.6)', async (t) => {
-  t.equal((await target.send(await issuer.sign({ iat: now + 60 }))).statusCode, 200)
+t.test('a token with an iat in the future but within the clock tolerance is accepted', async (t) => {
+  t.equal((await target.send(await issuer.sign({ iat: now + 3 }))).statusCode, 200)
 })
 
 t.test('a token with a fractional exp in the future is accepted: NumericDate allows fractions (RFC 7519 §2)', async (t) => {
