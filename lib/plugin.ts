@@ -8,6 +8,7 @@ import { routeSecurityHook, type RouteSecurityState } from './fastify/route-secu
 import { logRouteReport, routeReport } from './fastify/route-report.js'
 import { routeDefaults } from './fastify/protect-options.js'
 import { unseenRouteHook } from './fastify/unseen-routes.js'
+import { discoverAtStartup } from './fastify/startup-discovery.js'
 import { decorateUserinfo } from './fastify/userinfo.js'
 import { resolveOptions } from './options.js'
 import { kAuthState } from './symbols.js'
@@ -29,7 +30,10 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   if (options.audience === null) {
     fastify.log.warn('fastify-oauth-guard: dangerouslyAllowAnyAudience is set, tokens issued for any audience are accepted')
   }
-  const metadata = new MetadataResolver(options.issuer, options.metadata, options.timeout)
+  const metadata = new MetadataResolver(options.issuer, options.metadata, options.timeout, {
+    credentialEndpoints: options.introspection === null ? [] : ['introspection_endpoint'],
+    warn: (message) => fastify.log.warn(`fastify-oauth-guard: ${message}`)
+  })
   const keys = new JWKSCache(async () => await metadata.get('jwks_uri'), { timeout: options.timeout, ...options.jwks })
   const jwt = new JWTVerifier({
     issuer: options.issuer,
@@ -80,6 +84,12 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   fastify.addHook('onRoute', routeSecurityHook(authenticator, options.securityScheme, options.externalSchemes, state, defaults))
   fastify.addHook('onRequest', unseenRouteHook(authenticator, { scheme: options.securityScheme, externalSchemes: options.externalSchemes, defaults, log: fastify.log }))
   fastify.addHook('onReady', async () => logRouteReport(fastify.log, routeReport(state)))
+  fastify.addHook('onReady', async () => await discoverAtStartup(metadata, {
+    needed: [...(options.validation === 'introspection' ? [] : ['jwks_uri' as const]), ...(options.introspection === null ? [] : ['introspection_endpoint' as const])],
+    given: options.metadata,
+    timeout: options.timeout,
+    log: fastify.log
+  }))
   fastify.addHook('onRoute', docsRouteHook(createDocsState(api)))
   if (rawOptions.docs !== undefined) await registerDocs(fastify, rawOptions.docs)
 }
