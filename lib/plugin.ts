@@ -21,6 +21,7 @@ import { TokenCache } from './token/token-cache.js'
 import { Introspector } from './token/introspection.js'
 import { tokenKey } from './token/introspection-cache.js'
 import { UserinfoClient } from './token/userinfo.js'
+import { RefusedTokens } from './token/refused-tokens.js'
 import type { OAuthGuardAPI, OAuthGuardOptions } from './types.js'
 import { createDocsState, docsRouteHook } from './openapi/docs-state.js'
 import { registerDocs } from './openapi/docs-plugin.js'
@@ -48,8 +49,10 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     ? null
     : new Introspector({ issuer, audience, clockTolerance, timeout, retryAfter, realm, claims: options.claims, credentials: options.introspection, endpoint: async () => await metadata.get('introspection_endpoint') })
   const tokenCache = options.cache === null ? null : new TokenCache<AuthContext>(options.cache)
-  // A token the provider refuses at userinfo is refused from then on, not only once the caches expire.
-  const forget = (token: string): void => {
+  // A token the provider refuses at userinfo is refused from then on, until its exp, not only once the caches expire.
+  const refused = new RefusedTokens()
+  const forget = (token: string, expiresAt: Date): void => {
+    refused.add(token, expiresAt.getTime())
     tokenCache?.delete(token)
     introspector?.cache.delete(tokenKey(token))
   }
@@ -60,6 +63,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     introspector,
     claims: options.claims,
     cache: tokenCache,
+    refused,
     retryAfter: options.retryAfter,
     validateClaims: options.validateClaims
   })

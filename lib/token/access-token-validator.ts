@@ -11,6 +11,7 @@ import { ProviderRequestError } from './http.js'
 import { JWKSUnavailableError } from './jwks-cache.js'
 import type { JWTVerifier } from './jwt-verifier.js'
 import { describeProviderFailure } from './provider-failure.js'
+import type { RefusedTokens } from './refused-tokens.js'
 import type { TokenCache } from './token-cache.js'
 
 /** Something that validates a token another way (RFC 7662 introspection), returning an AuthContext. */
@@ -35,6 +36,8 @@ export interface AccessTokenValidatorOptions {
   cache: TokenCache<AuthContext> | null
   /** Seconds, for the `Retry-After` of a 503. */
   retryAfter: number
+  /** Tokens the provider refused after validation (userinfo 401): refused until their `exp`. */
+  refused?: RefusedTokens | null
   /** The plugin-wide `validateClaims` check: `false` (or a throw) makes every token it sees invalid. */
   validateClaims?: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
 }
@@ -77,6 +80,7 @@ export class AccessTokenValidator {
   validateSync (token: string): AuthContext | undefined {
     const { mode, jwt } = this.#options
     if (jwt === null || !(mode === 'jwt' || (mode === 'auto' && JWS_SHAPE.test(token)))) return undefined
+    this.#checkNotRefused(token)
     const claims = jwt.verifySync(token)
     if (claims === undefined) return undefined
     const auth = this.#check(buildAuthContext(claims, token, this.#options.claims, 'jwt'))
@@ -88,6 +92,7 @@ export class AccessTokenValidator {
   async validate (token: string): Promise<AuthContext> {
     const hit = this.#options.cache?.get(token)
     if (hit !== undefined) return hit
+    this.#checkNotRefused(token)
     let auth: AuthContext
     try {
       auth = await this.#validate(token)
@@ -112,6 +117,13 @@ export class AccessTokenValidator {
     }
     if (introspector === null) throw new InvalidTokenError({ detail: 'validation: not a compact JWS, and introspection is not configured' })
     return this.#check(await introspector.introspect(token))
+  }
+
+  /** A token the provider refused at userinfo never reaches the caches again (they dropped it then). */
+  #checkNotRefused (token: string): void {
+    if (this.#options.refused?.has(token) === true) {
+      throw new InvalidTokenError({ detail: 'userinfo: the identity provider refused this token earlier (401); refused until its exp' })
+    }
   }
 
   /** Applies `validateClaims`; the result is cached with the token, so it runs once per token. */
