@@ -25,6 +25,8 @@ export interface HTTPErrorOptions {
   realm?: string
   /** The underlying error, kept for logs and never sent. */
   cause?: unknown
+  /** Why, log-safe (no token, values cut and escaped): the check that failed or the provider failure. Never sent. */
+  detail?: string
 }
 
 /** An error answered with an HTTP status and, for 400/401/403, a Bearer challenge. */
@@ -34,10 +36,16 @@ export class OAuthGuardHTTPError extends OAuthGuardError {
   readonly error: string | undefined
   /** Response headers: `www-authenticate`, or `retry-after` for 503. */
   readonly headers: Record<string, string>
+  /**
+   * Why, for logs: the check that failed (`aud: expected [...], received "..."`) or the provider
+   * failure (`connection refused (ECONNREFUSED) ...`). Log-safe, never sent in a response.
+   */
+  readonly detail: string | undefined
   readonly #challenge: BearerChallenge | null
   constructor (statusCode: number, code: string, message: string, challenge: BearerChallenge | null, options: HTTPErrorOptions = {}) {
     super(code, message, { cause: options.cause })
     this.statusCode = statusCode
+    this.detail = options.detail
     this.error = challenge?.error
     this.#challenge = challenge
     this.headers = challenge === null

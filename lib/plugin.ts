@@ -8,6 +8,7 @@ import { checkRoutesUnchanged, routeSecurityHook, type RouteSecurityState } from
 import { logRouteReport, routeReport } from './fastify/route-report.js'
 import { routeDefaults } from './fastify/protect-options.js'
 import { unseenRouteHook } from './fastify/unseen-routes.js'
+import { discoverAtStartup } from './fastify/startup-discovery.js'
 import { decorateUserinfo } from './fastify/userinfo.js'
 import { decorateRequireAuth } from './fastify/require-auth.js'
 import { resolveOptions } from './options.js'
@@ -21,6 +22,7 @@ import { TokenCache } from './token/token-cache.js'
 import { Introspector } from './token/introspection.js'
 import { tokenKey } from './token/introspection-cache.js'
 import { UserinfoClient } from './token/userinfo.js'
+import { RefusedTokens } from './token/refused-tokens.js'
 import type { OAuthGuardAPI, OAuthGuardOptions } from './types.js'
 import { createDocsState, docsRouteHook } from './openapi/docs-state.js'
 import { registerDocs } from './openapi/docs-plugin.js'
@@ -30,7 +32,10 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   if (options.audience === null) {
     fastify.log.warn('fastify-oauth-guard: dangerouslyAllowAnyAudience is set, tokens issued for any audience are accepted')
   }
-  const metadata = new MetadataResolver(options.issuer, options.metadata, options.timeout)
+  const metadata = new MetadataResolver(options.issuer, options.metadata, options.timeout, {
+    credentialEndpoints: options.introspection === null ? [] : ['introspection_endpoint'],
+    warn: (message) => fastify.log.warn(`fastify-oauth-guard: ${message}`)
+  })
   const keys = new JWKSCache(async () => await metadata.get('jwks_uri'), { timeout: options.timeout, ...options.jwks })
   const jwt = new JWTVerifier({
     issuer: options.issuer,
@@ -45,8 +50,10 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     ? null
     : new Introspector({ issuer, audience, clockTolerance, timeout, retryAfter, realm, claims: options.claims, credentials: options.introspection, endpoint: async () => await metadata.get('introspection_endpoint') })
   const tokenCache = options.cache === null ? null : new TokenCache<AuthContext>(options.cache)
-  // A token the provider refuses at userinfo is refused from then on, not only once the caches expire.
-  const forget = (token: string): void => {
+  // A token the provider refuses at userinfo is refused from then on, until its exp, not only once the caches expire.
+  const refused = new RefusedTokens()
+  const forget = (token: string, expiresAt: Date): void => {
+    refused.add(token, expiresAt.getTime())
     tokenCache?.delete(token)
     introspector?.cache.delete(tokenKey(token))
   }
@@ -57,6 +64,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     introspector,
     claims: options.claims,
     cache: tokenCache,
+    refused,
     retryAfter: options.retryAfter,
     validateClaims: options.validateClaims
   })
@@ -87,6 +95,12 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     checkRoutesUnchanged(state)
     logRouteReport(fastify.log, routeReport(state))
   })
+  fastify.addHook('onReady', async () => await discoverAtStartup(metadata, {
+    needed: [...(options.validation === 'introspection' ? [] : ['jwks_uri' as const]), ...(options.introspection === null ? [] : ['introspection_endpoint' as const])],
+    given: options.metadata,
+    timeout: options.timeout,
+    log: fastify.log
+  }))
   if (rawOptions.docs !== undefined) await registerDocs(fastify, rawOptions.docs)
 }
 

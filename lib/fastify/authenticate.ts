@@ -8,6 +8,7 @@ import { InvalidRequestError, MissingTokenError, OAuthGuardHTTPError, ProviderUn
 import { kAuthHook, kAuthState } from '../symbols.js'
 import type { AccessTokenValidator } from '../token/access-token-validator.js'
 import type { AuthContext } from '../token/auth-context.js'
+import { logSafe } from '../token/refusal-detail.js'
 import { checkBearerRequest, isB64Token, readBearerCandidate, type ReadBearerOptions } from '../token/bearer-token.js'
 import { usesToken } from '../token/scopes.js'
 import type { Authenticate, AuthenticateOptions } from '../types.js'
@@ -142,27 +143,20 @@ export class Authenticator {
     }, (err) => this.#fail(err, request, reply, done))
   }
 
+  /**
+   * Fails the request with one log line: Fastify's own error log (info for 4xx, error for 5xx),
+   * whose `err.detail` names the failed check or the provider failure. The hook adds no line of
+   * its own, so a failing request is not logged twice.
+   */
   #fail (err: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     if (!(err instanceof OAuthGuardHTTPError)) {
-      // Unexpected: log it and fail closed without saying why.
-      request.log.error({ err }, 'fastify-oauth-guard: unexpected error while authenticating')
-      err = new ProviderUnavailableError(this.#retryAfter)
+      // Unexpected: fail closed without saying why in the response; the detail tells the log.
+      const detail = err instanceof Error ? `unexpected ${err.name}: ${logSafe(err.message)}` : 'unexpected error'
+      err = new ProviderUnavailableError(this.#retryAfter, { cause: err, detail })
     }
     const error = (err as OAuthGuardHTTPError).withRealm(this.#errors.realm)
-    if (error instanceof ProviderUnavailableError) {
-      request.log.warn({ code: error.code, cause: describeCause(error.cause) }, 'fastify-oauth-guard: identity provider unavailable')
-    } else {
-      request.log.debug({ code: error.code, cause: describeCause(error.cause) }, 'fastify-oauth-guard: request refused')
-    }
     // Set on the reply too, so a custom error handler that builds its own reply keeps the challenge.
     reply.headers(error.headers)
     done(error)
   }
-}
-
-/** A log-safe summary of an underlying error: its name and message, never a token or a body. */
-function describeCause (cause: unknown): string | undefined {
-  if (!(cause instanceof Error)) return undefined
-  const inner = cause.cause instanceof Error ? ` (${cause.cause.name}: ${cause.cause.message})` : ''
-  return `${cause.name}: ${cause.message}${inner}`
 }

@@ -6,10 +6,12 @@
 import { InvalidTokenError, ProviderUnavailableError } from '../errors.js'
 import type { AccessTokenClaims, AuthContext } from './auth-context.js'
 import { buildAuthContext, type ClaimNames } from './claims.js'
-import { IssuerMismatchError } from './discovery.js'
+import { IssuerMismatchError, UnsafeEndpointError } from './discovery.js'
 import { ProviderRequestError } from './http.js'
 import { JWKSUnavailableError } from './jwks-cache.js'
 import type { JWTVerifier } from './jwt-verifier.js'
+import { describeProviderFailure } from './provider-failure.js'
+import type { RefusedTokens } from './refused-tokens.js'
 import type { TokenCache } from './token-cache.js'
 
 /** Something that validates a token another way (RFC 7662 introspection), returning an AuthContext. */
@@ -34,6 +36,8 @@ export interface AccessTokenValidatorOptions {
   cache: TokenCache<AuthContext> | null
   /** Seconds, for the `Retry-After` of a 503. */
   retryAfter: number
+  /** Tokens the provider refused after validation (userinfo 401): refused until their `exp`. */
+  refused?: RefusedTokens | null
   /** The plugin-wide `validateClaims` check: `false` (or a throw) makes every token it sees invalid. */
   validateClaims?: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
 }
@@ -76,6 +80,7 @@ export class AccessTokenValidator {
   validateSync (token: string): AuthContext | undefined {
     const { mode, jwt } = this.#options
     if (jwt === null || !(mode === 'jwt' || (mode === 'auto' && JWS_SHAPE.test(token)))) return undefined
+    this.#checkNotRefused(token)
     const claims = jwt.verifySync(token)
     if (claims === undefined) return undefined
     const auth = this.#check(buildAuthContext(claims, token, this.#options.claims, 'jwt'))
@@ -87,12 +92,13 @@ export class AccessTokenValidator {
   async validate (token: string): Promise<AuthContext> {
     const hit = this.#options.cache?.get(token)
     if (hit !== undefined) return hit
+    this.#checkNotRefused(token)
     let auth: AuthContext
     try {
       auth = await this.#validate(token)
     } catch (err) {
-      if (err instanceof JWKSUnavailableError || err instanceof ProviderRequestError || err instanceof IssuerMismatchError) {
-        throw new ProviderUnavailableError(this.#options.retryAfter, { cause: err })
+      if (err instanceof JWKSUnavailableError || err instanceof ProviderRequestError || err instanceof IssuerMismatchError || err instanceof UnsafeEndpointError) {
+        throw new ProviderUnavailableError(this.#options.retryAfter, { cause: err, detail: describeProviderFailure(err) })
       }
       throw err
     }
@@ -105,17 +111,24 @@ export class AccessTokenValidator {
     const { mode, jwt, introspector } = this.#options
     const useJWT = mode === 'jwt' || (mode === 'auto' && JWS_SHAPE.test(token))
     if (useJWT) {
-      if (jwt === null) throw new InvalidTokenError()
+      if (jwt === null) throw new InvalidTokenError({ detail: 'validation: a JWT, but no JWT verifier (validation: introspection)' })
       const claims = await jwt.verify(token)
       return this.#check(buildAuthContext(claims, token, this.#options.claims, 'jwt'))
     }
-    if (introspector === null) throw new InvalidTokenError()
+    if (introspector === null) throw new InvalidTokenError({ detail: 'validation: not a compact JWS, and introspection is not configured' })
     return this.#check(await introspector.introspect(token))
+  }
+
+  /** A token the provider refused at userinfo never reaches the caches again (they dropped it then). */
+  #checkNotRefused (token: string): void {
+    if (this.#options.refused?.has(token) === true) {
+      throw new InvalidTokenError({ detail: 'userinfo: the identity provider refused this token earlier (401); refused until its exp' })
+    }
   }
 
   /** Applies `validateClaims`; the result is cached with the token, so it runs once per token. */
   #check (auth: AuthContext): AuthContext {
-    if (!this.#accepts(auth)) throw new InvalidTokenError()
+    if (!this.#accepts(auth)) throw new InvalidTokenError({ detail: 'validateClaims: refused the claims' })
     return auth
   }
 

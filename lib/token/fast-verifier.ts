@@ -19,7 +19,8 @@
  * {@link InvalidTokenError}; the claims are checked in jose's order (`iss`, `aud`, `exp` present;
  * `iss` equal; `aud` holds an accepted value; `iat` and `nbf` numbers; `nbf` ≤ now + tolerance, else
  * {@link TokenExpiredError}; `exp` a number; `exp` > now − tolerance, else
- * {@link TokenExpiredError}); then a repeated top-level member name is {@link InvalidTokenError}, as
+ * {@link TokenExpiredError}; `iat` not after now + tolerance, a check jose makes only with
+ * `maxTokenAge`, so JWTVerifier adds it after jose); then a repeated top-level member name is {@link InvalidTokenError}, as
  * JWTVerifier rules on jose's result. `typ` is left to JWTVerifier, which checks it on both paths.
  * test/token/fast-verifier.test.ts compares both paths on good, bad and random tokens.
  *
@@ -30,6 +31,7 @@ import type { JWTHeaderParameters, JWTPayload } from 'jose'
 import { InvalidTokenError, TokenExpiredError } from '../errors.js'
 import type { JWKSCache } from './jwks-cache.js'
 import { decodeSegment, parseObject, type Segment } from './jws-segment.js'
+import { claimDetail, DUPLICATE_MEMBERS_DETAIL, SIGNATURE_DETAIL } from './refusal-detail.js'
 
 /** What a WebCrypto key must be for an algorithm (jose's table), and how node:crypto verifies it. */
 interface Profile {
@@ -201,14 +203,14 @@ export class FastJWTVerifier {
     const { profile, header, dot1, dot2 } = parsed
     const signature = decodeSegment(token.slice(dot2 + 1))
     if (signature === undefined) return undefined
-    if (profile.signatureLength !== undefined && signature.length !== profile.signatureLength) throw new InvalidTokenError()
+    if (profile.signatureLength !== undefined && signature.length !== profile.signatureLength) return refuseSignature(token)
     let valid: boolean
     try {
       valid = cryptoVerify(profile.digest, Buffer.from(token.slice(0, dot2)), key, signature)
     } catch {
       return undefined
     }
-    if (!valid) throw new InvalidTokenError()
+    if (!valid) return refuseSignature(token)
 
     const payloadBytes = decodeSegment(token.slice(dot1 + 1, dot2))
     if (payloadBytes === undefined) return undefined
@@ -216,26 +218,35 @@ export class FastJWTVerifier {
     if (payload === undefined) return undefined
     this.#checkClaims(payload.value)
     // After the claims, as JWTVerifier checks the jose path's result (see json-members.ts).
-    if (header.repeats || payload.repeats) throw new InvalidTokenError()
+    if (header.repeats || payload.repeats) throw new InvalidTokenError({ detail: DUPLICATE_MEMBERS_DETAIL })
     return { payload: payload.value, protectedHeader: header.value as JWTHeaderParameters }
   }
 
-  /** jose's `validateClaimsSet`, for the options JWTVerifier uses, in the same order. */
+  /**
+   * jose's `validateClaimsSet`, for the options JWTVerifier uses, in the same order and with the
+   * same claim and reason (refusal-detail.ts), then JWTVerifier's own `iat` check.
+   */
   #checkClaims (claims: JWTPayload): void {
     const { issuer, audience, clockTolerance } = this.#options
-    if (!Object.hasOwn(claims, 'iss') || (audience !== null && !Object.hasOwn(claims, 'aud')) || !Object.hasOwn(claims, 'exp')) {
-      throw new InvalidTokenError()
+    const refuse = (claim: string, reason: string, expired = false): never => {
+      const detail = claimDetail(claim, reason, claims, this.#options)
+      throw expired ? new TokenExpiredError({ detail }) : new InvalidTokenError({ detail })
     }
-    if (claims.iss !== issuer) throw new InvalidTokenError()
-    if (audience !== null && !hasAudience(claims.aud, audience)) throw new InvalidTokenError()
+    if (!Object.hasOwn(claims, 'iss')) refuse('iss', 'missing')
+    if (audience !== null && !Object.hasOwn(claims, 'aud')) refuse('aud', 'missing')
+    if (!Object.hasOwn(claims, 'exp')) refuse('exp', 'missing')
+    if (claims.iss !== issuer) refuse('iss', 'check_failed')
+    if (audience !== null && !hasAudience(claims.aud, audience)) refuse('aud', 'check_failed')
     const now = Math.floor(Date.now() / 1000)
-    if (claims.iat !== undefined && typeof claims.iat !== 'number') throw new InvalidTokenError()
+    const iat = claims.iat
+    if (iat !== undefined && typeof iat !== 'number') refuse('iat', 'invalid')
     const nbf = claims.nbf
-    if (nbf !== undefined && typeof nbf !== 'number') throw new InvalidTokenError()
-    if (nbf !== undefined && nbf > now + clockTolerance) throw new TokenExpiredError()
+    if (nbf !== undefined && typeof nbf !== 'number') refuse('nbf', 'invalid')
+    if (nbf !== undefined && nbf > now + clockTolerance) refuse('nbf', 'check_failed', true)
     const exp = claims.exp
-    if (typeof exp !== 'number') throw new InvalidTokenError()
-    if (exp <= now - clockTolerance) throw new TokenExpiredError()
+    if (typeof exp !== 'number') refuse('exp', 'invalid')
+    if ((exp as number) <= now - clockTolerance) refuse('exp', 'check_failed', true)
+    if (isFutureIat(iat, clockTolerance)) refuse('iat', 'check_failed')
   }
 
   /**
@@ -281,6 +292,28 @@ function toVerifyKey (key: object, profile: Profile): VerifyKey | null {
   if (profile.signatureLength !== undefined) return { key: keyObject, dsaEncoding: 'ieee-p1363' }
   if (profile.saltLength !== undefined) return { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: profile.saltLength }
   return keyObject
+}
+
+/** Three base64url segments, as JWTVerifier requires before it calls jose. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+
+/**
+ * A signature that does not verify. The payload is not decoded yet, so a token with a character
+ * outside base64url there is handed to jose, which refuses it for its shape, as JWTVerifier does
+ * first: both paths then name the same check. Off the hot path: only refused tokens get here.
+ */
+function refuseSignature (token: string): undefined {
+  if (!COMPACT_JWS.test(token)) return undefined
+  throw new InvalidTokenError({ detail: SIGNATURE_DETAIL })
+}
+
+/**
+ * An `iat` later than now plus the clock tolerance: a token issued in the future (a forged token,
+ * or a provider whose clock is off). jose checks this only with `maxTokenAge`, which would also
+ * make `iat` required; JWTVerifier applies it on both paths.
+ */
+export function isFutureIat (iat: unknown, clockTolerance: number): boolean {
+  return typeof iat === 'number' && iat > Math.floor(Date.now() / 1000) + clockTolerance
 }
 
 /** jose's audience check: a string among `accepted`, or an array sharing one with it. */

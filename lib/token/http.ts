@@ -9,7 +9,7 @@ export const DEFAULT_TIMEOUT = 5000
 export const MAX_RESPONSE_BYTES = 1024 * 1024
 
 /** Why a provider request failed. `status` is set for an HTTP error status. */
-export type ProviderFailure = 'network' | 'timeout' | 'status' | 'redirect' | 'invalid-json' | 'too-large'
+export type ProviderFailure = 'network' | 'timeout' | 'status' | 'redirect' | 'invalid-json' | 'too-large' | 'insecure-url'
 
 /** A failed request to the identity provider; never carries the response body. */
 export class ProviderRequestError extends Error {
@@ -34,6 +34,8 @@ export interface JSONRequest {
 
 /** Fetches `url` and parses a JSON object body. Any other outcome is a {@link ProviderRequestError}. */
 export async function fetchJSON (url: string, request: JSONRequest = {}): Promise<Record<string, unknown>> {
+  // Node's fetch also reads data: and blob: URLs; whatever its source, a URL must be one the options accept.
+  if (providerURLProblem(url) !== null) throw new ProviderRequestError('insecure-url', url)
   let response: Response
   try {
     response = await fetch(url, {
@@ -85,6 +87,29 @@ async function readBounded (response: Response, url: string): Promise<string> {
     throw new ProviderRequestError(name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network', url, undefined, { cause: err })
   }
   return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * Why `value` may not be used to reach the identity provider, or `null`: the rule options follow,
+ * https, or http on a loopback host (a local development provider). Every other scheme (`data:`,
+ * `file:`, `javascript:`, `ftp:`...) is refused.
+ */
+export function providerURLProblem (value: unknown): string | null {
+  if (typeof value !== 'string') return `expected a URL, received ${typeof value}`
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return 'expected an absolute URL'
+  }
+  if (url.protocol === 'https:') return null
+  if (url.protocol === 'http:' && isLoopback(url.hostname)) return null
+  return 'expected an https URL (http is allowed on a loopback host only)'
+}
+
+/** localhost, 127.0.0.0/8 or [::1], as options.ts accepts them. */
+function isLoopback (hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
 }
 
 /** Drops the query and credentials of a URL before it reaches an error message or a log. */

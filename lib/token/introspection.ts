@@ -4,14 +4,15 @@
  * JWT's claims would be: `active` must be literally `true`; `iss`, when present, must be the
  * issuer; `aud` must contain an accepted audience (required whenever an audience is configured,
  * since an authorization server answers for tokens issued to every API); `exp` and `nbf`, when
- * present, must hold (clock tolerance included); `token_type`, `token_use` and Keycloak's `typ`,
+ * present, must hold (clock tolerance included), and `iat`, when present, must not lie in the
+ * future beyond it, as for a JWT; `token_type`, `token_use` and Keycloak's `typ`,
  * when present, must say "access token"; a sender-constrained token (`cnf.jkt`, `cnf.x5t#S256`)
  * is refused, as no proof of possession is checked here.
  *
  * An answer without `exp` is accepted (RFC 7662 makes it optional): `claims.exp` stays absent and
  * `expiresAt` is the end of the cache window, the moment this answer stops being relied on.
  *
- * Not checked: `client_id`, `sub` beyond the ID claim being a string, `iat`, `jti`. Signed or
+ * Not checked: `client_id`, `sub` beyond the ID claim being a string, how old `iat` is, `jti`. Signed or
  * encrypted introspection responses (RFC 9701) are not supported.
  *
  * Answers are cached by {@link OutcomeCache} under a SHA-256 of the token; a cached answer is
@@ -209,6 +210,7 @@ export class Introspector implements TokenIntrospector {
     }
     if (claims.exp !== undefined && claims.exp + clockTolerance <= now) return refused('expired')
     if (claims.nbf !== undefined && claims.nbf - clockTolerance > now) return refused('expired')
+    if (claims.iat !== undefined && claims.iat - clockTolerance > now) return refused('invalid')
 
     const until = claims.exp === undefined ? Infinity : claims.exp * 1000
     // Without exp, expiresAt is honest about what we know: the answer is relied on for cacheMaxTTL.

@@ -102,6 +102,16 @@ t.test('exp in the past or nbf in the future (beyond the clock tolerance) is 401
   t.equal((await app.inject({ url: '/auth', headers: bearer(opaque()) })).statusCode, 200, 'within the 5 s tolerance')
 })
 
+t.test('an answer issued in the future (iat beyond the clock tolerance) is 401 invalid_token, as a JWT would be', async (t) => {
+  const now = Math.floor(Date.now() / 1000)
+  const { app } = await setup(t, (e) => activeAnswer(e, { iat: now + 86_400 }))
+  const res = await app.inject({ url: '/auth', headers: bearer(opaque()) })
+  t.equal(res.statusCode, 401)
+  t.equal(res.headers['www-authenticate'], INVALID_TOKEN)
+  const { app: tolerant } = await setup(t, (e) => activeAnswer(e, { iat: now + 3 }))
+  t.equal((await tolerant.inject({ url: '/auth', headers: bearer(opaque()) })).statusCode, 200, 'within the 5 s tolerance')
+})
+
 t.test('with dangerouslyAllowAnyAudience, an answer without aud is accepted', async (t) => {
   const { app } = await setup(t, (e) => activeAnswer(e, { aud: undefined }), { audience: undefined, dangerouslyAllowAnyAudience: true })
   t.equal((await app.inject({ url: '/auth', headers: bearer(opaque()) })).statusCode, 200)
