@@ -57,7 +57,8 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     claims: options.claims,
     cache: tokenCache,
     retryAfter: options.retryAfter,
-    validateClaims: options.validateClaims
+    validateClaims: options.validateClaims,
+    clients: options.clients === null ? null : new Set(options.clients)
   })
   const authenticator = new Authenticator(validator, options)
   const state: RouteSecurityState = { scopes: new Set(), routes: [], hidden: [] }

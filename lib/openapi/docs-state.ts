@@ -121,7 +121,7 @@ function refusesBeyondScopes (route: RouteOptions): boolean {
   for (const name of LIFECYCLE) {
     for (const hook of asArray(route[name] as unknown)) {
       const policy = (hook as { [kAuthHook]?: Policy } | null)?.[kAuthHook]
-      if (policy !== undefined && (policy.permissions.length > 0 || policy.claims !== undefined)) return true
+      if (policy !== undefined && (policy.permissions.length > 0 || policy.claims !== undefined || policy.clients !== undefined)) return true
     }
   }
   return false

@@ -36,6 +36,8 @@ export interface AccessTokenValidatorOptions {
   retryAfter: number
   /** The plugin-wide `validateClaims` check: `false` (or a throw) makes every token it sees invalid. */
   validateClaims?: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
+  /** The plugin-wide client allow-list: a token whose `clientId` is not in it is invalid. `null`: any client. */
+  clients?: ReadonlySet<string> | null
 }
 
 /** A compact JWS: three base64url parts. Anything else (JWE, garbage) is not a JWT for `auto`. */
@@ -113,13 +115,16 @@ export class AccessTokenValidator {
     return this.#check(await introspector.introspect(token))
   }
 
-  /** Applies `validateClaims`; the result is cached with the token, so it runs once per token. */
+  /** Applies `clients` and `validateClaims`; the result is cached with the token, so it runs once per token. */
   #check (auth: AuthContext): AuthContext {
     if (!this.#accepts(auth)) throw new InvalidTokenError()
     return auth
   }
 
   #accepts (auth: AuthContext): boolean {
+    const clients = this.#options.clients
+    // A token naming no client cannot show it is one of the allowed ones.
+    if (clients != null && (auth.clientId === null || !clients.has(auth.clientId))) return false
     const validate = this.#options.validateClaims
     if (validate === undefined) return true
     try {
