@@ -158,11 +158,9 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
     pkce: { required: () => true },
     clientBasedCORS: () => true,
     renderError,
-    extraTokenClaims: (_ctx: unknown, token: Token) => ({
-      ...options.extraAccessTokenClaims?.(token.accountId ?? token.clientId, token.clientId),
-      // introspection of client_credentials tokens has no sub otherwise; the JWTs use the client_id
-      ...(token.accountId === undefined && { sub: token.clientId })
-    }),
+    // A client credentials token keeps what oidc-provider gives it: JWTs have `sub` = client ID
+    // (RFC 9068 §2.2), introspection answers no `sub` at all (RFC 7662 §2.2), as real providers do.
+    extraTokenClaims: (_ctx: unknown, token: Token) => options.extraAccessTokenClaims?.(token.accountId ?? token.clientId, token.clientId),
     ttl: { // seconds
       AccessToken: accessTokenTTL,
       ClientCredentials: accessTokenTTL,
