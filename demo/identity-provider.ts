@@ -53,6 +53,8 @@ export interface IdentityProvider {
   revoke(token: string, client: 'machine' | 'machineOpaque'): Promise<void>
   /** Requests received per path (without query string). */
   hits: Record<string, number>
+  /** Every request received, in order: method, path and the browser headers that tell where it came from (never credentials). */
+  requests: Array<{ method: string, path: string, origin: string | undefined, secFetchSite: string | undefined }>
   close(): Promise<void>
 }
 
@@ -141,6 +143,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
   const metadata = clientMetadata(options.redirectUris ?? [])
   const clientsById = new Map<string, ClientMetadata>(Object.values(metadata).map((m) => [m.client_id, m]))
   const hits: Record<string, number> = Object.create(null)
+  const requests: IdentityProvider['requests'] = []
 
   const server = createServer()
   await new Promise<void>((resolve, reject) => {
@@ -216,6 +219,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
   server.on('request', (req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     hits[path] = (hits[path] ?? 0) + 1
+    requests.push({ method: req.method ?? 'GET', path, origin: req.headers.origin, secFetchSite: req.headers['sec-fetch-site'] as string | undefined })
     if (path.startsWith('/interaction/')) interaction(req, res)
     else callback(req, res)
   })
@@ -244,6 +248,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
     user: DEMO_USER,
     clients,
     hits,
+    requests,
     addRedirectUri (uri) {
       metadata.swaggerUI.redirect_uris.push(uri)
     },

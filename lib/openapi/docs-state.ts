@@ -67,7 +67,8 @@ export function currentScheme (state: DocsState, docs: ResolvedDocsOptions): OAu
     routes: state.guard.routes,
     descriptions: state.guard.options.scopes,
     openidScopes: docs.openidScopes,
-    clientCredentials: docs.clientCredentials
+    clientCredentials: docs.clientCredentials,
+    clientCredentialsTokenUrl: docs.tokenRelayURL
   })
 }
 
