@@ -21,6 +21,8 @@ export interface IdentityProviderOptions {
   accessTokenTTL?: number
   /** JWS alg of JWT access tokens; default 'RS256'. */
   accessTokenAlg?: 'RS256' | 'ES256'
+  /** Format of the access tokens users get (through the Swagger UI client). Default 'jwt'; machine clients keep theirs. */
+  userAccessTokenFormat?: 'jwt' | 'opaque'
   /** Claims merged into every access token (JWT payload and introspection response). */
   extraAccessTokenClaims?: (subject: string, clientId: string) => Record<string, unknown> | undefined
 }
@@ -198,7 +200,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
             scope: Object.keys(apiScopes).join(' '),
             audience: resource,
             accessTokenTTL,
-            accessTokenFormat: client.clientId === metadata.machineOpaque.client_id ? 'opaque' : 'jwt',
+            accessTokenFormat: client.clientId === metadata.machineOpaque.client_id || (client.clientId === metadata.swaggerUI.client_id && options.userAccessTokenFormat === 'opaque') ? 'opaque' : 'jwt',
             jwt: { sign: { alg: accessTokenAlg } }
           }
         }

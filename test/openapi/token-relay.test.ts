@@ -141,7 +141,8 @@ t.test('the relay is hidden from the document, and the clientCredentials tokenUr
 t.test('options: tokenRelay is validated', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
-  await t.rejects(app.register(oauthGuard, { issuer: idp.issuer, audience: RESOURCE, docs: { tokenRelay: { resource: 'not a uri', maxRequestsPerMinute: 0, extra: 1 } as TokenRelayOptions } }).ready(), {
+  const relay = { resource: 'not a uri', maxRequestsPerMinute: 0, extra: 1 } as TokenRelayOptions
+  await t.rejects(async () => { await app.register(oauthGuard, { issuer: idp.issuer, audience: RESOURCE, docs: { tokenRelay: relay } }) }, {
     code: 'OAUTH_GUARD_INVALID_OPTIONS',
     problems: [
       'options.docs.tokenRelay: expected union value, received {"resource":"not a uri","maxRequestsPerMinute":0,"extra":1}',
