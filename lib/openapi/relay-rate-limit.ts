@@ -16,7 +16,7 @@ const WINDOW_MS = 60_000
 export class RelayRateLimit {
   readonly #perAddress: number
   readonly #global: number
-  #windowStart = 0
+  #windowStart = -Infinity
   #total = 0
   readonly #counts = new Map<string, number>()
 
