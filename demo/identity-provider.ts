@@ -21,6 +21,8 @@ export interface IdentityProviderOptions {
   accessTokenTTL?: number
   /** JWS alg of JWT access tokens; default 'RS256'. */
   accessTokenAlg?: 'RS256' | 'ES256'
+  /** Format of the access tokens users get (through the Swagger UI client). Default 'jwt'; machine clients keep theirs. */
+  userAccessTokenFormat?: 'jwt' | 'opaque'
   /** Claims merged into every access token (JWT payload and introspection response). */
   extraAccessTokenClaims?: (subject: string, clientId: string) => Record<string, unknown> | undefined
 }
@@ -53,6 +55,8 @@ export interface IdentityProvider {
   revoke(token: string, client: 'machine' | 'machineOpaque'): Promise<void>
   /** Requests received per path (without query string). */
   hits: Record<string, number>
+  /** Every request received, in order: method, path and the browser headers that tell where it came from (never credentials). */
+  requests: Array<{ method: string, path: string, origin: string | undefined, secFetchSite: string | undefined }>
   close(): Promise<void>
 }
 
@@ -141,6 +145,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
   const metadata = clientMetadata(options.redirectUris ?? [])
   const clientsById = new Map<string, ClientMetadata>(Object.values(metadata).map((m) => [m.client_id, m]))
   const hits: Record<string, number> = Object.create(null)
+  const requests: IdentityProvider['requests'] = []
 
   const server = createServer()
   await new Promise<void>((resolve, reject) => {
@@ -158,11 +163,9 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
     pkce: { required: () => true },
     clientBasedCORS: () => true,
     renderError,
-    extraTokenClaims: (_ctx: unknown, token: Token) => ({
-      ...options.extraAccessTokenClaims?.(token.accountId ?? token.clientId, token.clientId),
-      // introspection of client_credentials tokens has no sub otherwise; the JWTs use the client_id
-      ...(token.accountId === undefined && { sub: token.clientId })
-    }),
+    // A client credentials token keeps what oidc-provider gives it: JWTs have `sub` = client ID
+    // (RFC 9068 §2.2), introspection answers no `sub` at all (RFC 7662 §2.2), as real providers do.
+    extraTokenClaims: (_ctx: unknown, token: Token) => options.extraAccessTokenClaims?.(token.accountId ?? token.clientId, token.clientId),
     ttl: { // seconds
       AccessToken: accessTokenTTL,
       ClientCredentials: accessTokenTTL,
@@ -197,7 +200,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
             scope: Object.keys(apiScopes).join(' '),
             audience: resource,
             accessTokenTTL,
-            accessTokenFormat: client.clientId === metadata.machineOpaque.client_id ? 'opaque' : 'jwt',
+            accessTokenFormat: client.clientId === metadata.machineOpaque.client_id || (client.clientId === metadata.swaggerUI.client_id && options.userAccessTokenFormat === 'opaque') ? 'opaque' : 'jwt',
             jwt: { sign: { alg: accessTokenAlg } }
           }
         }
@@ -218,6 +221,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
   server.on('request', (req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     hits[path] = (hits[path] ?? 0) + 1
+    requests.push({ method: req.method ?? 'GET', path, origin: req.headers.origin, secFetchSite: req.headers['sec-fetch-site'] as string | undefined })
     if (path.startsWith('/interaction/')) interaction(req, res)
     else callback(req, res)
   })
@@ -246,6 +250,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
     user: DEMO_USER,
     clients,
     hits,
+    requests,
     addRedirectUri (uri) {
       metadata.swaggerUI.redirect_uris.push(uri)
     },

@@ -71,6 +71,15 @@ async function main (): Promise<void> {
     `  Client ID:     ${settings.clientId ?? '(type it in the Authorize dialog)'}`,
     `  Redirect URI:  ${swaggerUIRedirectURI(publicURL, docsPath)}`,
     ...(idp === null ? [] : [`  Demo user:     ${idp.user.username}`, `  Password:      ${idp.user.password}`]),
+    ...(idp === null
+      ? []
+      : [
+          '',
+          '  Machine client (Authorize → clientCredentials, or POST the docs\' token relay):',
+          `  Client ID:     ${idp.clients.machine.clientId}`,
+          `  Client secret: ${idp.clients.machine.clientSecret}   (new on every start; demo only)`,
+          `  Token:         curl -u '${idp.clients.machine.clientId}:<secret>' -d grant_type=client_credentials -d 'scope=items:read' ${publicURL}${docsPath}/token`
+        ]),
     '',
     '  Open Swagger UI, click Authorize, sign in, then "Try it out". Ctrl+C stops.',
     ''

@@ -138,6 +138,18 @@ export class ClaimsRejectedError extends OAuthGuardHTTPError {
 }
 
 /**
+ * 403 `insufficient_scope`: a valid token issued to a client the route's `clients` list does not
+ * name (or to no named client). RFC 6750 §3.1 has no closer code: the token is fine, its holder
+ * lacks the privilege.
+ */
+export class ClientNotAllowedError extends OAuthGuardHTTPError {
+  constructor (options?: HTTPErrorOptions) {
+    const text = 'The client this access token was issued to is not allowed here'
+    super(403, 'OAUTH_GUARD_CLIENT_NOT_ALLOWED', text, { error: 'insufficient_scope', error_description: text }, options)
+  }
+}
+
+/**
  * 401 `insufficient_user_authentication` with `acr_values` (acceptable levels, in order of
  * preference) and/or `max_age` (seconds since the user last authenticated), so a client can step up
  * (RFC 9470 §3). An attribute with nothing to say is left out.

@@ -50,8 +50,10 @@ const OptionsSchema = Type.Object({
   claims: Type.Optional(Type.Object({
     id: Type.Optional(Type.String({ minLength: 1 })),
     scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
-    permissions: Type.Optional(Type.String({ minLength: 1 }))
+    permissions: Type.Optional(Type.String({ minLength: 1 })),
+    clientId: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }))
   }, { additionalProperties: false })),
+  clients: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   cache: Type.Optional(Type.Union([Type.Literal(false), Type.Object({
     maxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
     maxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
@@ -106,6 +108,8 @@ export interface ResolvedOptions {
   readonly protectAllRoutes: ResolvedProtectAll
   readonly strictScopes: boolean
   readonly validateClaims: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
+  /** Client IDs whose tokens are accepted; `null`: any client. */
+  readonly clients: readonly string[] | null
 }
 
 /** Validates `options`; throws {@link InvalidOptionsError} listing every problem. */
@@ -137,7 +141,8 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
     claims: {
       id: options.claims?.id ?? DEFAULT_CLAIM_NAMES.id,
       scopes: [...(options.claims?.scopes ?? DEFAULT_CLAIM_NAMES.scopes)],
-      permissions: options.claims?.permissions ?? DEFAULT_CLAIM_NAMES.permissions
+      permissions: options.claims?.permissions ?? DEFAULT_CLAIM_NAMES.permissions,
+      clientId: [...(options.claims?.clientId ?? DEFAULT_CLAIM_NAMES.clientId)]
     },
     cache: cache === null
       ? null
@@ -154,7 +159,8 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
     scopes: { ...options.scopes },
     protectAllRoutes: resolveProtectAll(options.protectAllRoutes),
     strictScopes: options.strictScopes ?? false,
-    validateClaims: options.validateClaims
+    validateClaims: options.validateClaims,
+    clients: options.clients === undefined ? null : [...new Set(options.clients)]
   })
 }
 

@@ -48,7 +48,19 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   const { issuer, audience, clockTolerance, timeout, retryAfter, realm } = options
   const introspector = options.introspection === null
     ? null
-    : new Introspector({ issuer, audience, clockTolerance, timeout, retryAfter, realm, claims: options.claims, credentials: options.introspection, endpoint: async () => await metadata.get('introspection_endpoint') })
+    : new Introspector({
+      issuer,
+      audience,
+      clockTolerance,
+      timeout,
+      retryAfter,
+      realm,
+      claims: options.claims,
+      credentials: options.introspection,
+      endpoint: async () => await metadata.get('introspection_endpoint'),
+      onMisconfiguration: (details) => fastify.log.error({ code: 'OAUTH_GUARD_INTROSPECTION_CREDENTIALS', ...details },
+        'fastify-oauth-guard: the introspection endpoint refused the API\'s own credentials (options.introspection clientId, clientSecret or authMethod); introspected requests get 503 until it accepts them')
+    })
   const tokenCache = options.cache === null ? null : new TokenCache<AuthContext>(options.cache)
   // A token the provider refuses at userinfo is refused from then on, until its exp, not only once the caches expire.
   const refused = new RefusedTokens()
@@ -66,7 +78,8 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     cache: tokenCache,
     refused,
     retryAfter: options.retryAfter,
-    validateClaims: options.validateClaims
+    validateClaims: options.validateClaims,
+    clients: options.clients === null ? null : new Set(options.clients)
   })
   const authenticator = new Authenticator(validator, options)
   const state: RouteSecurityState = { scopes: new Set(), routes: [], docs: [], tracked: [] }

@@ -19,7 +19,7 @@ export type { RouteReportRow } from './fastify/route-report.js'
 export type { SecurityRequirementObject } from './token/scopes.js'
 export type { IntrospectionAuthMethod, IntrospectionOptions } from './token/introspection.js'
 export type { UserInfo } from './token/userinfo.js'
-export type { DocsOpenAPIOptions, DocsOptions } from './openapi/docs-options.js'
+export type { DocsOpenAPIOptions, DocsOptions, TokenRelayOptions } from './openapi/docs-options.js'
 export type { OAuthGuardDocs, OpenAPIDocument } from './openapi/docs-pieces.js'
 export type { OAuth2SecurityScheme, OAuthFlowObject } from './openapi/security-scheme.js'
 export type { SwaggerUIInitOAuth } from './openapi/swagger-ui.js'
@@ -70,7 +70,17 @@ export interface OAuthGuardOptions {
     scopes?: readonly string[]
     /** Default `permissions`. */
     permissions?: string
+    /** Claims holding the client ID for `request.auth.clientId`, first present wins. Default `['client_id', 'azp', 'cid']`. */
+    clientId?: readonly string[]
   }
+  /**
+   * Client IDs whose tokens this API accepts (the client a token was issued to: see
+   * `claims.clientId`). A token issued to another client, or naming none, gets 401
+   * `invalid_token` on every route, on the JWT and the introspection paths alike. Default none:
+   * any client of the issuer whose tokens carry this API's audience.
+   * @example clients: ['billing-service', 'swagger-ui']
+   */
+  clients?: readonly string[]
   /** Cache of validated JWTs, or `false` to verify every request. */
   cache?: false | {
     /** Default 10000. */
@@ -131,6 +141,13 @@ export interface AuthenticateOptions<Claims extends AccessTokenClaims = AccessTo
   maxAge?: number
   /** Your own check; `false` (or a rejection) gets 403. */
   claims?: (claims: Readonly<Claims>) => boolean | Promise<boolean>
+  /**
+   * Client IDs allowed on this route (`request.auth.clientId`); a valid token issued to another
+   * client, or naming none, gets 403 `insufficient_scope` with code `OAUTH_GUARD_CLIENT_NOT_ALLOWED`.
+   * For "this route is for these machines"; the plugin-wide `clients` option is for "this API
+   * only trusts these clients" (401).
+   */
+  clients?: readonly string[]
 }
 
 /** `fastify.authenticate`: a hook as it is, or a function of options returning a hook. */

@@ -69,7 +69,8 @@ export function currentScheme (state: DocsState, docs: ResolvedDocsOptions): OAu
     routes: state.guard.routes,
     descriptions: state.guard.options.scopes,
     openidScopes: docs.openidScopes,
-    clientCredentials: docs.clientCredentials
+    clientCredentials: docs.clientCredentials,
+    clientCredentialsTokenUrl: docs.tokenRelayURL
   })
 }
 
@@ -128,7 +129,7 @@ function refusesBeyondScopes (route: RouteOptions): boolean {
   for (const name of LIFECYCLE) {
     for (const hook of asArray(route[name] as unknown)) {
       const policy = (hook as { [kAuthHook]?: Policy } | null)?.[kAuthHook]
-      if (policy !== undefined && (policy.permissions.length > 0 || policy.claims !== undefined)) return true
+      if (policy !== undefined && (policy.permissions.length > 0 || policy.claims !== undefined || policy.clients !== undefined)) return true
     }
   }
   return false

@@ -9,6 +9,7 @@ import { buildAuthContext, type ClaimNames } from './claims.js'
 import { IssuerMismatchError, UnsafeEndpointError } from './discovery.js'
 import { ProviderRequestError } from './http.js'
 import { JWKSUnavailableError } from './jwks-cache.js'
+import { logSafe } from './refusal-detail.js'
 import type { JWTVerifier } from './jwt-verifier.js'
 import { describeProviderFailure } from './provider-failure.js'
 import type { RefusedTokens } from './refused-tokens.js'
@@ -40,6 +41,8 @@ export interface AccessTokenValidatorOptions {
   refused?: RefusedTokens | null
   /** The plugin-wide `validateClaims` check: `false` (or a throw) makes every token it sees invalid. */
   validateClaims?: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
+  /** The plugin-wide client allow-list: a token whose `clientId` is not in it is invalid. `null`: any client. */
+  clients?: ReadonlySet<string> | null
 }
 
 /** A compact JWS: three base64url parts. Anything else (JWE, garbage) is not a JWT for `auto`. */
@@ -126,20 +129,31 @@ export class AccessTokenValidator {
     }
   }
 
-  /** Applies `validateClaims`; the result is cached with the token, so it runs once per token. */
+  /** Applies `clients` and `validateClaims`; the result is cached with the token, so it runs once per token. */
   #check (auth: AuthContext): AuthContext {
-    if (!this.#accepts(auth)) throw new InvalidTokenError({ detail: 'validateClaims: refused the claims' })
+    const refusal = this.#refusal(auth)
+    if (refusal !== null) throw new InvalidTokenError({ detail: refusal })
     return auth
   }
 
   #accepts (auth: AuthContext): boolean {
+    return this.#refusal(auth) === null
+  }
+
+  /** Why the plugin-wide checks refuse `auth`, for the log; `null` when they accept it. */
+  #refusal (auth: AuthContext): string | null {
+    const clients = this.#options.clients
+    // A token naming no client cannot show it is one of the allowed ones.
+    if (clients != null && (auth.clientId === null || !clients.has(auth.clientId))) {
+      return `clients: expected one of ${logSafe([...clients])}, received ${logSafe(auth.clientId)}`
+    }
     const validate = this.#options.validateClaims
-    if (validate === undefined) return true
+    if (validate === undefined) return null
     try {
-      return validate(auth.claims) === true
+      if (validate(auth.claims) === true) return null
     } catch {
       // A check that throws refuses: failing open on a bug would accept the token.
-      return false
     }
+    return 'validateClaims: refused the claims'
   }
 }

@@ -15,6 +15,8 @@ export interface AccessTokenClaims {
   scope?: string
   scp?: string | string[]
   client_id?: string
+  azp?: string
+  cid?: string
   acr?: string
   [claim: string]: unknown
 }
@@ -27,8 +29,17 @@ export type ValidationMethod = 'jwt' | 'introspection'
  * @typeParam Claims - the shape of your provider's claims
  */
 export interface AuthContext<Claims extends AccessTokenClaims = AccessTokenClaims> {
-  /** The user (or client) ID: the `sub` claim unless `claims.id` names another. */
+  /**
+   * The user (or client) ID: the `sub` claim unless `claims.id` names another. When that claim is
+   * absent (a client credentials token, RFC 7662 §2.2), the client ID: RFC 9068 §2.2 says a
+   * machine token's `sub` identifies the client. A token with neither is refused.
+   */
   id: string
+  /**
+   * The client the token was issued to: the first of `client_id`, `azp`, `cid` present (the
+   * `claims.clientId` option changes the list and order); `null` when the token names none.
+   */
+  clientId: string | null
   /** Granted scopes, from `scope` (space-separated) and `scp` (string or array). */
   scopes: readonly string[]
   /** Granted permissions, from the claim `claims.permissions` names (default `permissions`). */

@@ -2,7 +2,7 @@
  * Remote validation of access tokens with OAuth 2.0 Token Introspection. The resource server
  * authenticates with `client_secret_basic` or `client_secret_post`, and the answer is checked as a
  * JWT's claims would be: `active` must be literally `true`; `iss`, when present, must be the
- * issuer; `aud` must contain an accepted audience (required whenever an audience is configured,
+ * issuer (RFC 7662 makes it optional); `aud` must contain an accepted audience (required whenever an audience is configured,
  * since an authorization server answers for tokens issued to every API); `exp` and `nbf`, when
  * present, must hold (clock tolerance included), and `iat`, when present, must not lie in the
  * future beyond it, as for a JWT; `token_type`, `token_use` and Keycloak's `typ`,
@@ -12,8 +12,18 @@
  * An answer without `exp` is accepted (RFC 7662 makes it optional): `claims.exp` stays absent and
  * `expiresAt` is the end of the cache window, the moment this answer stops being relied on.
  *
- * Not checked: `client_id`, `sub` beyond the ID claim being a string, how old `iat` is, `jti`. Signed or
- * encrypted introspection responses (RFC 9701) are not supported.
+ * The answer is held to the rules of a JWT's claims: a repeated member name refuses the token (as
+ * in a JWS, RFC 7519 §4); `iss`, `sub`, `client_id`, `username`, `token_type` and `jti`, when
+ * present, must be strings, and `scope`/`permissions` a string or string array (`null` refuses).
+ * Without `sub` (a client credentials token, RFC 7662 §2.2), `request.auth.id` is the client ID.
+ *
+ * Error answers are read for what they say: `400` with `unsupported_token_type`, `invalid_token`
+ * or `invalid_request` refuses the token (401, cached as a refusal); `401` or `invalid_client`
+ * means the API's own credentials are wrong (503, reported once through `onMisconfiguration`);
+ * anything else is a provider failure (503).
+ *
+ * Not checked: how old `iat` is, `jti` beyond its type. Signed or encrypted introspection responses
+ * (RFC 9701) are not supported.
  *
  * Answers are cached by {@link OutcomeCache} under a SHA-256 of the token; a cached answer is
  * honoured until `min(exp, cacheMaxTTL)`, so a revoked token keeps working for at most
@@ -125,6 +135,23 @@ export interface IntrospectorOptions {
   credentials: ResolvedIntrospectionOptions
   /** The `introspection_endpoint` (from options or discovery). */
   endpoint: () => Promise<string | undefined>
+  /**
+   * Called once when the endpoint refuses the API's own credentials (HTTP 401 or `invalid_client`),
+   * and again only after a success or a different refusal: a misconfiguration, logged once, not
+   * per request. Gets no secret.
+   */
+  onMisconfiguration?: (details: MisconfigurationDetails) => void
+}
+
+/** What {@link IntrospectorOptions.onMisconfiguration} is told. */
+export interface MisconfigurationDetails {
+  /** HTTP status of the refusal. */
+  status: number | undefined
+  /** Its RFC 6749 §5.2 `error` code, if any. */
+  error: string | undefined
+  /** The client ID the API introspects as. */
+  clientId: string
+  authMethod: IntrospectionAuthMethod
 }
 
 type CachedAuth = Omit<AuthContext, 'token'>
@@ -132,6 +159,22 @@ type CachedAuth = Omit<AuthContext, 'token'>
 const ACCESS_TOKEN_TYPES = new Set(['bearer', 'access_token'])
 const ACCESS_TOKEN_USES = new Set(['access', 'access_token'])
 const NON_ACCESS_TYP = new Set(['refresh', 'offline', 'id', 'logout'])
+/** RFC 7662 §2.2 members that are strings when present; another type is a malformed answer. */
+const STRING_MEMBERS = ['iss', 'sub', 'client_id', 'username', 'token_type', 'jti'] as const
+/** OAuth error codes with which an introspection endpoint refuses the token itself (RFC 7662 §2.3, RFC 7009 §2.2.1). */
+const TOKEN_ERRORS = new Set(['unsupported_token_type', 'invalid_token', 'invalid_request'])
+
+/**
+ * What a failed introspection request says: about the `token` (a verdict: refused), about the
+ * API's own `credentials` (misconfiguration: 503 and one log line), or nothing (`provider`: 503).
+ */
+function answerAbout (err: ProviderRequestError): 'token' | 'credentials' | 'provider' {
+  // Ambiguous claims: no reading of them can be trusted, and an honest provider never sends them.
+  if (err.failure === 'duplicate-members') return 'token'
+  if (err.failure !== 'status') return 'provider'
+  if (err.status === 401 || err.oauthError === 'invalid_client') return 'credentials'
+  return err.status === 400 && err.oauthError !== undefined && TOKEN_ERRORS.has(err.oauthError) ? 'token' : 'provider'
+}
 
 /** RFC 7662 client of one authorization server; see the module comment. */
 export class Introspector implements TokenIntrospector {
@@ -140,6 +183,8 @@ export class Introspector implements TokenIntrospector {
   /** Exposed for tests and metrics: sizes only, never keys. */
   readonly cache: OutcomeCache<CachedAuth>
   readonly #budget: RequestBudget
+  /** The last credentials refusal reported, so that it is reported once; `null` after a success. */
+  #misconfiguration: string | null = null
 
   constructor (options: IntrospectorOptions) {
     this.#budget = new RequestBudget(options.credentials.maxRequestsPerSecond)
@@ -189,16 +234,38 @@ export class Introspector implements TokenIntrospector {
       form.client_id = clientId
       form.client_secret = clientSecret
     }
-    const response = await fetchJSON(endpoint, { method: 'POST', headers, form, timeout: this.#options.timeout })
+    let response: Record<string, unknown>
+    try {
+      response = await fetchJSON(endpoint, { method: 'POST', headers, form, timeout: this.#options.timeout, uniqueMembers: true })
+    } catch (err) {
+      if (!(err instanceof ProviderRequestError)) throw err
+      const about = answerAbout(err)
+      if (about === 'token') return { active: false, reason: 'invalid' }
+      if (about === 'credentials') this.#misconfigured(err)
+      throw err
+    }
+    this.#misconfiguration = null
     // Anything but a boolean is a broken provider, not a verdict on the token.
     if (typeof response.active !== 'boolean') throw new ProviderRequestError('invalid-json', endpoint)
     return this.#check(response as AccessTokenClaims)
+  }
+
+  /** Reports a refusal of the API's own credentials once, until an answer succeeds or the refusal changes. */
+  #misconfigured (err: ProviderRequestError): void {
+    const key = `${err.status ?? ''} ${err.oauthError ?? ''}`
+    if (this.#misconfiguration === key) return
+    this.#misconfiguration = key
+    this.#options.onMisconfiguration?.({ status: err.status, error: err.oauthError, clientId: this.#options.credentials.clientId, authMethod: this.#options.credentials.authMethod })
   }
 
   #check (claims: AccessTokenClaims): Outcome<CachedAuth> {
     const refused = (reason: RefusalReason): Outcome<CachedAuth> => ({ active: false, reason })
     const { issuer, audience, clockTolerance, credentials } = this.#options
     if (claims.active !== true) return refused('invalid')
+    for (const name of STRING_MEMBERS) {
+      if (claims[name] !== undefined && typeof claims[name] !== 'string') return refused('invalid')
+    }
+    // RFC 7662 §2.2 makes `iss` optional; the answer comes from the issuer's own endpoint (see docs/security.md).
     if (claims.iss !== undefined && claims.iss !== issuer) return refused('invalid')
     if (audience !== null && !hasAudience(claims.aud, audience)) return refused('invalid')
     if (!isOneOf(claims.token_type, ACCESS_TOKEN_TYPES) || !isOneOf(claims.token_use, ACCESS_TOKEN_USES)) return refused('invalid')

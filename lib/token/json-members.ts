@@ -1,7 +1,8 @@
 /**
- * Finds duplicate member names in the JOSE header or claims set of a compact JWS. `JSON.parse`
- * silently keeps the last duplicate, while another parser (the provider's, a gateway's) may keep the
- * first: the same signed bytes would then mean two things. RFC 7519 allows either rejecting or
+ * Finds duplicate member names in the JOSE header or claims set of a compact JWS, and in JSON
+ * answers that are read like claims (RFC 7662 introspection responses, through `uniqueMembers`
+ * in http.ts). `JSON.parse` silently keeps the last duplicate, while another parser (the
+ * provider's, a gateway's) may keep the first: the same bytes would then mean two things. RFC 7519 allows either rejecting or
  * keeping the last; this plugin rejects, since no honest provider sends duplicates.
  *
  * Only top-level names are compared (header parameters and claim names); nested objects are the

@@ -32,6 +32,7 @@ function describeRequestFailure (err: ProviderRequestError): string {
     case 'invalid-json': return `not a JSON object ${where}`
     case 'too-large': return `response too large ${where}`
     case 'insecure-url': return `refused URL (https, or http on a loopback host only) ${where}`
+    case 'duplicate-members': return `a JSON object with a repeated member name ${where}`
   }
 }
 

@@ -77,7 +77,7 @@ const REFUSED: Array<[string, (e: EndpointServer) => Record<string, unknown>]> =
   ['a DPoP-bound token presented as Bearer', (e) => activeAnswer(e, { cnf: { jkt: 'thumbprint' } })],
   ['an mTLS-bound token', (e) => activeAnswer(e, { cnf: { 'x5t#S256': 'thumbprint' } })],
   ['a non-numeric exp', (e) => activeAnswer(e, { exp: '9999999999' })],
-  ['no subject', (e) => activeAnswer(e, { sub: undefined })],
+  ['neither a subject nor a client ID', (e) => activeAnswer(e, { sub: undefined, client_id: undefined })],
   ['a scope claim of the wrong type', (e) => activeAnswer(e, { scope: 42 })]
 ]
 for (const [name, answer] of REFUSED) {
@@ -134,6 +134,10 @@ t.test('a broken provider answer is 503, never 401 nor 500', async (t) => {
     { body: [true] },
     { status: 500, body: { error: 'server_error' } },
     { status: 401, body: { error: 'invalid_client' } },
+    { status: 400, body: { error: 'invalid_client' } },
+    { status: 400, body: { error: 'unauthorized_client' } },
+    { status: 400, raw: 'Bad Request' },
+    { status: 404, body: { error: 'invalid_token' } },
     { status: 302, headers: { location: 'http://127.0.0.2/' } }
   ]
   for (const answer of answers) {
