@@ -18,6 +18,7 @@ import { resolveIntrospectionOptions, type ResolvedIntrospectionOptions } from '
 import { DEFAULT_USERINFO_MAX_ENTRIES, DEFAULT_USERINFO_TTL } from './token/userinfo.js'
 import type { AccessTokenClaims, OAuthGuardOptions } from './types.js'
 import { docsProblems, DocsOptionsSchema, scopeDescriptionProblems } from './openapi/docs-options.js'
+import { resolveResourceMetadata, resourceMetadataProblems, ResourceMetadataOptionSchema, ResourceOptionSchema, type ResolvedResourceMetadata } from './fastify/protected-resource.js'
 import { protectProblems, ProtectAllRoutesSchema, resolveProtectAll, type ResolvedProtectAll } from './fastify/protect-options.js'
 
 /** Default OpenAPI security scheme name. */
@@ -75,7 +76,9 @@ const OptionsSchema = Type.Object({
   protectAllRoutes: Type.Optional(ProtectAllRoutesSchema),
   strictScopes: Type.Optional(Type.Boolean()),
   validateClaims: Type.Optional(Type.Function([Type.Unknown()], Type.Boolean())),
-  docs: Type.Optional(DocsOptionsSchema)
+  docs: Type.Optional(DocsOptionsSchema),
+  resource: Type.Optional(ResourceOptionSchema),
+  resourceMetadata: Type.Optional(ResourceMetadataOptionSchema)
 }, { additionalProperties: false })
 
 /** Options after validation, with every default applied. */
@@ -106,6 +109,8 @@ export interface ResolvedOptions {
   readonly protectAllRoutes: ResolvedProtectAll
   readonly strictScopes: boolean
   readonly validateClaims: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
+  /** RFC 9728 metadata; `null`: off. */
+  readonly resourceMetadata: ResolvedResourceMetadata | null
 }
 
 /** Validates `options`; throws {@link InvalidOptionsError} listing every problem. */
@@ -154,7 +159,8 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
     scopes: { ...options.scopes },
     protectAllRoutes: resolveProtectAll(options.protectAllRoutes),
     strictScopes: options.strictScopes ?? false,
-    validateClaims: options.validateClaims
+    validateClaims: options.validateClaims,
+    resourceMetadata: resolveResourceMetadata(options)
   })
 }
 
@@ -205,6 +211,7 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
   }
   problems.push(...scopeDescriptionProblems(options.scopes), ...docsProblems(options.docs, options.securityScheme ?? DEFAULT_SECURITY_SCHEME))
   problems.push(...protectProblems(options))
+  problems.push(...resourceMetadataProblems(options))
   return problems
 }
 

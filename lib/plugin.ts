@@ -9,6 +9,7 @@ import { logRouteReport, routeReport } from './fastify/route-report.js'
 import { routeDefaults } from './fastify/protect-options.js'
 import { unseenRouteHook } from './fastify/unseen-routes.js'
 import { decorateUserinfo } from './fastify/userinfo.js'
+import { serveResourceMetadata, type ResourceMetadataLocator } from './fastify/protected-resource.js'
 import { resolveOptions } from './options.js'
 import { kAuthState } from './symbols.js'
 import { AccessTokenValidator } from './token/access-token-validator.js'
@@ -59,7 +60,9 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     retryAfter: options.retryAfter,
     validateClaims: options.validateClaims
   })
-  const authenticator = new Authenticator(validator, options)
+  // Set once the metadata route is added, below: challenges then name it (RFC 9728 §5.1).
+  let locateMetadata: ResourceMetadataLocator | undefined
+  const authenticator = new Authenticator(validator, { ...options, resourceMetadata: (request) => locateMetadata?.(request) })
   const state: RouteSecurityState = { scopes: new Set(), routes: [], hidden: [] }
   const defaults = routeDefaults(options)
 
@@ -74,13 +77,24 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   fastify.decorateRequest('auth', null)
   // Declared up front (Fastify's advice for speed): set on each request, it would change the request's shape.
   fastify.decorateRequest(kAuthState, null)
-  decorateUserinfo(fastify, userinfo, { realm })
+  decorateUserinfo(fastify, userinfo, { realm }, (request) => locateMetadata?.(request))
   fastify.decorate('authenticate', authenticator.decorator())
   fastify.decorate('oauthGuard', api)
   fastify.addHook('onRoute', routeSecurityHook(authenticator, options.securityScheme, options.externalSchemes, state, defaults))
   fastify.addHook('onRequest', unseenRouteHook(authenticator, { scheme: options.securityScheme, externalSchemes: options.externalSchemes, defaults, log: fastify.log }))
   fastify.addHook('onReady', async () => logRouteReport(fastify.log, routeReport(state)))
-  fastify.addHook('onRoute', docsRouteHook(createDocsState(api)))
+  const docsState = createDocsState(api)
+  fastify.addHook('onRoute', docsRouteHook(docsState))
+  if (options.resourceMetadata !== null) {
+    locateMetadata = serveResourceMetadata(fastify, options.resourceMetadata, {
+      issuer,
+      scopes: () => [...Object.keys(options.scopes), ...state.scopes],
+      docs: () => {
+        const [site] = docsState.sites
+        return site === undefined ? undefined : { path: site[0], publicURL: site[1].publicURL }
+      }
+    }, rawOptions.resourceMetadata !== undefined)
+  }
   if (rawOptions.docs !== undefined) await registerDocs(fastify, rawOptions.docs)
 }
 

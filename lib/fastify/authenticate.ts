@@ -28,9 +28,12 @@ export class Authenticator {
   readonly #retryAfter: number
   /** `null` with `cache: false`: every request is then validated. */
   readonly #memo: ConnectionMemo | null
+  /** The `resource_metadata` URL of a challenge (RFC 9728 §5.1); `undefined`: none. */
+  readonly #resourceMetadata: ((request: FastifyRequest) => string | undefined) | undefined
 
-  constructor (validator: AccessTokenValidator, options: { realm: string | undefined, maxTokenLength: number, retryAfter: number, cache?: unknown }) {
+  constructor (validator: AccessTokenValidator, options: { realm: string | undefined, maxTokenLength: number, retryAfter: number, cache?: unknown, resourceMetadata?: (request: FastifyRequest) => string | undefined }) {
     this.#validator = validator
+    this.#resourceMetadata = options.resourceMetadata
     this.#memo = options.cache === null ? null : new ConnectionMemo()
     this.#retryAfter = options.retryAfter
     this.#errors = { realm: options.realm }
@@ -146,7 +149,7 @@ export class Authenticator {
       request.log.error({ err }, 'fastify-oauth-guard: unexpected error while authenticating')
       err = new ProviderUnavailableError(this.#retryAfter)
     }
-    const error = (err as OAuthGuardHTTPError).withRealm(this.#errors.realm)
+    const error = (err as OAuthGuardHTTPError).withRealm(this.#errors.realm).withResourceMetadata(this.#resourceMetadata?.(request))
     if (error instanceof ProviderUnavailableError) {
       request.log.warn({ code: error.code, cause: describeCause(error.cause) }, 'fastify-oauth-guard: identity provider unavailable')
     } else {
