@@ -9,7 +9,7 @@ import { logRouteReport, routeReport } from './fastify/route-report.js'
 import { routeDefaults } from './fastify/protect-options.js'
 import { unseenRouteHook } from './fastify/unseen-routes.js'
 import { decorateUserinfo } from './fastify/userinfo.js'
-import { serveResourceMetadata, type ResourceMetadataLocator } from './fastify/protected-resource.js'
+import { serveResourceMetadata } from './fastify/protected-resource.js'
 import { resolveOptions } from './options.js'
 import { kAuthState } from './symbols.js'
 import { AccessTokenValidator } from './token/access-token-validator.js'
@@ -61,8 +61,8 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     validateClaims: options.validateClaims
   })
   // Set once the metadata route is added, below: challenges then name it (RFC 9728 §5.1).
-  let locateMetadata: ResourceMetadataLocator | undefined
-  const authenticator = new Authenticator(validator, { ...options, resourceMetadata: (request) => locateMetadata?.(request) })
+  let metadataURL: string | undefined
+  const authenticator = new Authenticator(validator, { ...options, resourceMetadata: () => metadataURL })
   const state: RouteSecurityState = { scopes: new Set(), routes: [], hidden: [] }
   const defaults = routeDefaults(options)
 
@@ -77,7 +77,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   fastify.decorateRequest('auth', null)
   // Declared up front (Fastify's advice for speed): set on each request, it would change the request's shape.
   fastify.decorateRequest(kAuthState, null)
-  decorateUserinfo(fastify, userinfo, { realm }, (request) => locateMetadata?.(request))
+  decorateUserinfo(fastify, userinfo, { realm }, () => metadataURL)
   fastify.decorate('authenticate', authenticator.decorator())
   fastify.decorate('oauthGuard', api)
   fastify.addHook('onRoute', routeSecurityHook(authenticator, options.securityScheme, options.externalSchemes, state, defaults))
@@ -86,7 +86,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   const docsState = createDocsState(api)
   fastify.addHook('onRoute', docsRouteHook(docsState))
   if (options.resourceMetadata !== null) {
-    locateMetadata = serveResourceMetadata(fastify, options.resourceMetadata, {
+    metadataURL = serveResourceMetadata(fastify, options.resourceMetadata, {
       issuer,
       scopes: () => [...Object.keys(options.scopes), ...state.scopes],
       docs: () => {

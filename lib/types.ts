@@ -118,15 +118,16 @@ export interface OAuthGuardOptions {
   /**
    * The resource identifier (RFC 9728 §1.2) clients request tokens for (RFC 8707) and the
    * metadata names: an https URL (http on localhost) without query or fragment, usually the URL
-   * clients call, e.g. `https://api.example.com/mcp`. Default: the first `audience` entry that is
-   * such a URL, else the origin each request reached (`request.protocol` and `request.host`, which
-   * follow `trustProxy`).
+   * clients call, e.g. `https://api.example.com/mcp`. Tokens must be issued for it: make it one of
+   * your `audience` values. Default: the first `audience` entry that is such a URL; without one,
+   * no metadata is served. Never taken from the request's Host header.
    */
   resource?: string
   /**
    * RFC 9728 protected resource metadata at `/.well-known/oauth-protected-resource` (and the
    * path-suffixed form for a `resource` with a path), named by `resource_metadata` in every
-   * challenge. `false` turns both off. Default on, `maxAge` 3600 seconds (`Cache-Control`).
+   * challenge. `false` turns both off. Default on whenever there is a resource identifier (see
+   * `resource`), `maxAge` 3600 seconds (`Cache-Control`). Needs the plugin registered at the root.
    */
   resourceMetadata?: boolean | {
     /** `Cache-Control: max-age` of the document, in seconds. Default 3600. */

@@ -4,9 +4,10 @@
  * challenge names in `resource_metadata`, so a client that knows only the API's URL (an MCP client)
  * can find the authorization server and the scopes.
  *
- * The resource identifier is `resource`, else the first `audience` entry that is one (tokens are
- * then issued for what the plugin checks), else the origin the request reached, read with Fastify's
- * `trustProxy`-aware `request.protocol` and `request.host`.
+ * The resource identifier is `resource`, else the first `audience` entry that is one. Without
+ * either, nothing is served: a client would ask for tokens for a resource (RFC 8707) whose `aud`
+ * the plugin then refuses, and the metadata must describe only what is enforced. It is never taken
+ * from the request's Host header, which the client controls.
  *
  * Not served when the plugin is registered under a prefix: well-known URLs live at the origin's root.
  *
@@ -35,9 +36,9 @@ export interface ResourceOptions {
   audience?: string | readonly string[]
 }
 
-/** Resolved: `null` when off. `resource` is `null` when it is the origin of each request. */
+/** Resolved: `null` when off. */
 export interface ResolvedResourceMetadata {
-  readonly resource: string | null
+  readonly resource: string
   /** `Cache-Control: max-age` of the document, in seconds. */
   readonly maxAge: number
 }
@@ -49,17 +50,28 @@ export function resourceMetadataProblems (options: ResourceOptions): string[] {
     const problem = resourceIdentifierProblem(options.resource)
     if (problem !== null) problems.push(`options.resource: ${problem}`)
     if (options.resourceMetadata === false) problems.push('options.resource: expected it only when resourceMetadata is not false, received both')
+  } else if (options.resource === undefined && isOn(options.resourceMetadata) && options.resourceMetadata !== undefined && defaultResource(options) === undefined) {
+    problems.push('options.resource: expected the API\'s resource identifier (an https URL such as \'https://api.example.com/mcp\') with resourceMetadata on and no audience that is one, received undefined')
   }
   return problems
 }
 
 /** Applies the defaults; call after {@link resourceMetadataProblems} found nothing. */
 export function resolveResourceMetadata (options: ResourceOptions): ResolvedResourceMetadata | null {
-  if (options.resourceMetadata === false) return null
-  const audiences = options.audience === undefined ? [] : typeof options.audience === 'string' ? [options.audience] : options.audience
-  const resource = options.resource ?? audiences.find((a) => resourceIdentifierProblem(a) === null) ?? null
+  const resource = options.resource ?? defaultResource(options)
+  if (!isOn(options.resourceMetadata) || resource === undefined) return null
   const maxAge = typeof options.resourceMetadata === 'object' ? options.resourceMetadata.maxAge : undefined
   return { resource, maxAge: maxAge ?? DEFAULT_RESOURCE_METADATA_MAX_AGE }
+}
+
+function isOn (value: ResourceOptions['resourceMetadata']): boolean {
+  return value !== false
+}
+
+/** The first `audience` entry that is a resource identifier. */
+function defaultResource (options: ResourceOptions): string | undefined {
+  const audiences = options.audience === undefined ? [] : typeof options.audience === 'string' ? [options.audience] : options.audience
+  return audiences.find((a) => typeof a === 'string' && resourceIdentifierProblem(a) === null)
 }
 
 /** What the document is built from, read once the server is ready (every route is known then). */
@@ -71,14 +83,12 @@ export interface ResourceMetadataSources {
   docs: () => { path: string, publicURL: string | null } | undefined
 }
 
-/** Gives the `resource_metadata` URL of a request's challenge; `undefined` to leave it out. */
-export type ResourceMetadataLocator = (request: FastifyRequest) => string | undefined
-
 /**
- * Adds the metadata routes (public, hidden from the OpenAPI document) and returns the locator for
- * challenges. `explicit`: the user turned the metadata on, so a prefix is an error rather than a warning.
+ * Adds the metadata routes (public, hidden from the OpenAPI document) and returns the URL challenges
+ * name, or `undefined` when not served. `explicit`: the user turned the metadata on, so a prefix is
+ * an error rather than a warning.
  */
-export function serveResourceMetadata (fastify: FastifyInstance, settings: ResolvedResourceMetadata, sources: ResourceMetadataSources, explicit: boolean): ResourceMetadataLocator | undefined {
+export function serveResourceMetadata (fastify: FastifyInstance, settings: ResolvedResourceMetadata, sources: ResourceMetadataSources, explicit: boolean): string | undefined {
   if (fastify.prefix !== '') {
     const text = `options.resourceMetadata: expected the plugin registered without a prefix (RFC 9728 metadata lives at the origin's /.well-known/), received the prefix ${JSON.stringify(fastify.prefix)}`
     if (explicit) throw new InvalidOptionsError([`${text}; register the plugin at the root, or set resourceMetadata: false`])
@@ -86,61 +96,29 @@ export function serveResourceMetadata (fastify: FastifyInstance, settings: Resol
     return undefined
   }
   const { resource } = settings
-  const paths = resource === null ? [WELL_KNOWN_RESOURCE_METADATA] : [...new Set([resourceMetadataPath(resource), WELL_KNOWN_RESOURCE_METADATA])]
   const cacheControl = `public, max-age=${settings.maxAge}`
-  let documentFor: ((origin: string) => string) | undefined
+  let document: string | undefined
 
+  // Built once every route is known: the scopes come from them.
   fastify.addHook('onReady', async () => {
-    const scopes = [...sources.scopes()]
     const docs = sources.docs()
-    const fixed = resource === null ? null : new URL(resource).origin
-    documentFor = (origin) => JSON.stringify(buildResourceMetadata({
-      resource: resource ?? origin,
+    document = JSON.stringify(buildResourceMetadata({
+      resource,
       issuer: sources.issuer,
-      scopes,
-      documentation: docs === undefined ? undefined : `${(docs.publicURL ?? fixed ?? origin).replace(/\/+$/, '')}${docs.path}`
+      scopes: sources.scopes(),
+      documentation: docs === undefined ? undefined : `${(docs.publicURL ?? new URL(resource).origin).replace(/\/+$/, '')}${docs.path}`
     }))
-    // The same answer for every request when nothing comes from the request.
-    if (resource !== null) {
-      const text = documentFor('')
-      documentFor = () => text
-    }
   })
 
   const handler = (request: FastifyRequest, reply: FastifyReply): void => {
-    const origin = requestOrigin(request)
-    if (origin === undefined || documentFor === undefined) {
-      reply.code(400).type('application/json; charset=utf-8').send({ statusCode: 400, error: 'Bad Request', message: 'Invalid Host header' })
-      return
-    }
     // Public metadata: browser-based clients (MCP inspectors) read it from another origin.
     reply.header('cache-control', cacheControl).header('access-control-allow-origin', '*')
-      .type('application/json; charset=utf-8').send(documentFor(origin))
+      .type('application/json; charset=utf-8').send(document)
   }
+  // The §3.1 URL, and the root one that clients without path-aware discovery try.
   // `hide`: public even with protectAllRoutes (route-security.ts leaves hidden routes alone), and not in the OpenAPI paths.
-  for (const url of paths) fastify.get(url, { schema: { hide: true } }, handler)
-
-  if (resource !== null) {
-    const url = resourceMetadataURL(resource)
-    return () => url
+  for (const url of new Set([resourceMetadataPath(resource), WELL_KNOWN_RESOURCE_METADATA])) {
+    fastify.get(url, { schema: { hide: true } }, handler)
   }
-  return (request) => {
-    const origin = requestOrigin(request)
-    return origin === undefined ? undefined : `${origin}${WELL_KNOWN_RESOURCE_METADATA}`
-  }
-}
-
-/**
- * The origin the request reached, through proxies Fastify trusts; `undefined` when the Host header
- * is not a host (the result goes into headers and documents, so it must be one).
- */
-function requestOrigin (request: FastifyRequest): string | undefined {
-  const host = request.host
-  if (typeof host !== 'string' || host === '' || !/^[A-Za-z0-9.\-:[\]]+$/.test(host)) return undefined
-  try {
-    const url = new URL(`${request.protocol}://${host}`)
-    return url.pathname === '/' && url.username === '' ? url.origin : undefined
-  } catch {
-    return undefined
-  }
+  return resourceMetadataURL(resource)
 }
