@@ -116,18 +116,18 @@ export interface OAuthGuardOptions {
    */
   validateClaims?: (claims: Readonly<AccessTokenClaims>) => boolean
   /**
-   * The resource identifier (RFC 9728 §1.2) clients request tokens for (RFC 8707) and the
-   * metadata names: an https URL (http on localhost) without query or fragment, usually the URL
-   * clients call, e.g. `https://api.example.com/mcp`. Tokens must be issued for it: make it one of
-   * your `audience` values. Default: the first `audience` entry that is such a URL; without one,
-   * no metadata is served. Never taken from the request's Host header.
+   * The resource identifier (RFC 9728 §1.2): the URL clients call, e.g. `https://api.example.com/mcp`,
+   * an https URL (http on localhost) without query or fragment. Setting it serves the protected
+   * resource metadata and names it in every challenge (see `resourceMetadata`). Clients ask for
+   * tokens for it (RFC 8707): make it one of your `audience` values, or have the provider map it to
+   * one. Default none: no metadata (the plugin neither guesses the public URL nor trusts the Host header).
    */
   resource?: string
   /**
    * RFC 9728 protected resource metadata at `/.well-known/oauth-protected-resource` (and the
-   * path-suffixed form for a `resource` with a path), named by `resource_metadata` in every
-   * challenge. `false` turns both off. Default on whenever there is a resource identifier (see
-   * `resource`), `maxAge` 3600 seconds (`Cache-Control`). Needs the plugin registered at the root.
+   * path-suffixed form of §3.1 when `resource` has a path), named by `resource_metadata` in every
+   * challenge. Needs `resource`, and the plugin registered at the root. `false` turns it off.
+   * Default on whenever `resource` is set, with `maxAge` 3600 seconds (`Cache-Control`).
    */
   resourceMetadata?: boolean | {
     /** `Cache-Control: max-age` of the document, in seconds. Default 3600. */

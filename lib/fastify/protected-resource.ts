@@ -4,10 +4,10 @@
  * challenge names in `resource_metadata`, so a client that knows only the API's URL (an MCP client)
  * can find the authorization server and the scopes.
  *
- * The resource identifier is `resource`, else the first `audience` entry that is one. Without
- * either, nothing is served: a client would ask for tokens for a resource (RFC 8707) whose `aud`
- * the plugin then refuses, and the metadata must describe only what is enforced. It is never taken
- * from the request's Host header, which the client controls.
+ * On when `resource` is set, the URL clients call. There is no default: an audience that looks
+ * like a URL is often not one clients reach (Auth0 API identifiers need not resolve), and every
+ * 401 would then send clients to a host that does not exist; the Host header is the client's to
+ * choose. The metadata must describe only what is enforced, so the plugin does not guess.
  *
  * Not served when the plugin is registered under a prefix: well-known URLs live at the origin's root.
  *
@@ -33,7 +33,6 @@ export const ResourceMetadataOptionSchema = Type.Union([
 export interface ResourceOptions {
   resource?: string
   resourceMetadata?: boolean | { maxAge?: number }
-  audience?: string | readonly string[]
 }
 
 /** Resolved: `null` when off. */
@@ -50,28 +49,18 @@ export function resourceMetadataProblems (options: ResourceOptions): string[] {
     const problem = resourceIdentifierProblem(options.resource)
     if (problem !== null) problems.push(`options.resource: ${problem}`)
     if (options.resourceMetadata === false) problems.push('options.resource: expected it only when resourceMetadata is not false, received both')
-  } else if (options.resource === undefined && isOn(options.resourceMetadata) && options.resourceMetadata !== undefined && defaultResource(options) === undefined) {
-    problems.push('options.resource: expected the API\'s resource identifier (an https URL such as \'https://api.example.com/mcp\') with resourceMetadata on and no audience that is one, received undefined')
+  } else if (options.resource === undefined && options.resourceMetadata !== undefined && options.resourceMetadata !== false) {
+    problems.push("options.resource: expected the API's resource identifier (an https URL such as 'https://api.example.com/mcp') with resourceMetadata on, received undefined")
   }
   return problems
 }
 
 /** Applies the defaults; call after {@link resourceMetadataProblems} found nothing. */
 export function resolveResourceMetadata (options: ResourceOptions): ResolvedResourceMetadata | null {
-  const resource = options.resource ?? defaultResource(options)
-  if (!isOn(options.resourceMetadata) || resource === undefined) return null
+  const { resource } = options
+  if (resource === undefined || options.resourceMetadata === false) return null
   const maxAge = typeof options.resourceMetadata === 'object' ? options.resourceMetadata.maxAge : undefined
   return { resource, maxAge: maxAge ?? DEFAULT_RESOURCE_METADATA_MAX_AGE }
-}
-
-function isOn (value: ResourceOptions['resourceMetadata']): boolean {
-  return value !== false
-}
-
-/** The first `audience` entry that is a resource identifier. */
-function defaultResource (options: ResourceOptions): string | undefined {
-  const audiences = options.audience === undefined ? [] : typeof options.audience === 'string' ? [options.audience] : options.audience
-  return audiences.find((a) => typeof a === 'string' && resourceIdentifierProblem(a) === null)
 }
 
 /** What the document is built from, read once the server is ready (every route is known then). */

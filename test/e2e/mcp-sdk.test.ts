@@ -31,7 +31,7 @@ t.test('the MCP SDK starts from the API URL and a 401, discovers, registers, log
   const idp = await startIdentityProvider({ resource, apiScopes: { 'items:read': 'Read items' }, dynamicRegistration: true })
   const app = Fastify()
   t.teardown(async () => { await app.close(); await idp.close() })
-  await app.register(oauthGuard, { issuer: idp.issuer, audience: resource })
+  await app.register(oauthGuard, { issuer: idp.issuer, audience: resource, resource })
   app.get('/api', { schema: { security: [{ oauth2: ['items:read'] }] } }, async (request) => ({ id: request.auth?.id, scopes: request.auth?.scopes }))
   await app.listen({ port, host: '127.0.0.1' })
 
