@@ -52,6 +52,12 @@ export function resourceMetadataProblems (options: ResourceOptions): string[] {
   } else if (options.resource === undefined && options.resourceMetadata !== undefined && options.resourceMetadata !== false) {
     problems.push("options.resource: expected the API's resource identifier (an https URL such as 'https://api.example.com/mcp') with resourceMetadata on, received undefined")
   }
+  // The schema's union reports only "expected union value"; say which member is wrong.
+  const settings = options.resourceMetadata as unknown
+  if (settings !== null && typeof settings === 'object' && 'maxAge' in settings) {
+    const { maxAge } = settings
+    if (!Number.isInteger(maxAge) || (maxAge as number) < 0) problems.push(`options.resourceMetadata.maxAge: expected an integer number of seconds >= 0, received ${String(JSON.stringify(maxAge))}`)
+  }
   return problems
 }
 

@@ -2,6 +2,8 @@ import Fastify from 'fastify'
 import t from 'tap'
 import { InvalidOptionsError } from '../../lib/errors.js'
 import oauthGuard from '../../lib/index.js'
+import { resolveOptions } from '../../lib/options.js'
+import type { OAuthGuardOptions } from '../../lib/types.js'
 import { docsApp, startIssuer } from '../fixtures/docs-app.js'
 import { guardedApp } from '../fixtures/guarded-app.js'
 import { createLogCapture } from '../fixtures/log-capture.js'
@@ -118,4 +120,25 @@ t.test('resourceMetadata false turns it off', async (t) => {
   app.get('/items', { onRequest: app.authenticate }, async () => 'never')
   t.equal((await app.inject({ url: '/.well-known/oauth-protected-resource' })).statusCode, 404)
   t.equal((await app.inject({ url: '/items' })).headers['www-authenticate'], 'Bearer')
+})
+
+t.test('options: resource must be a resource identifier, resourceMetadata needs it, and each problem is named', async (t) => {
+  const base = { issuer: 'https://id.example.test', audience: 'api' }
+  const problems = (options: Record<string, unknown>): readonly string[] => {
+    const err = t.throws(() => resolveOptions({ ...base, ...options } as OAuthGuardOptions)) as InvalidOptionsError
+    return err.problems
+  }
+  t.same(problems({ resource: 'http://api.example.test' }), ['options.resource: expected an https URL (http is allowed for localhost only), received "http://api.example.test"'])
+  t.same(problems({ resource: 'https://api.example.test/#x' }), ['options.resource: expected a URL without query or fragment, received "https://api.example.test/#x"'])
+  t.same(problems({ resource: 'api' }), ['options.resource: expected an absolute URL, received "api"'])
+  t.same(problems({ resource: '' }), ['options.resource: expected string length greater or equal to 1, received ""'])
+  t.same(problems({ resource: RESOURCE, resourceMetadata: false }), ['options.resource: expected it only when resourceMetadata is not false, received both'])
+  t.same(problems({ resourceMetadata: true }), ["options.resource: expected the API's resource identifier (an https URL such as 'https://api.example.com/mcp') with resourceMetadata on, received undefined"])
+  t.match(problems({ resource: RESOURCE, resourceMetadata: { maxAge: -1 } }).join('\n'), /^options\.resourceMetadata\.maxAge: expected an integer number of seconds >= 0, received -1$/m)
+  t.match(problems({ resource: RESOURCE, resourceMetadata: { ttl: 1 } }).join('\n'), /options\.resourceMetadata/)
+  t.match(problems({ resource: RESOURCE, resourceMetadata: 'yes' }).join('\n'), /options\.resourceMetadata: expected/)
+  t.same(resolveOptions({ ...base, resource: RESOURCE }).resourceMetadata, { resource: RESOURCE, maxAge: 3600 })
+  t.same(resolveOptions({ ...base, resource: RESOURCE, resourceMetadata: { maxAge: 0 } }).resourceMetadata, { resource: RESOURCE, maxAge: 0 })
+  t.equal(resolveOptions(base).resourceMetadata, null)
+  t.equal(resolveOptions({ ...base, resourceMetadata: false }).resourceMetadata, null)
 })
