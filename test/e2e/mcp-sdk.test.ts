@@ -52,6 +52,7 @@ t.test('the MCP SDK starts from the API URL and a 401, discovers, registers, log
   const code = await loginForCode(authorization, REDIRECT_URI)
   t.equal(await auth(client, { serverUrl: resource, resourceMetadataUrl, authorizationCode: code }), 'AUTHORIZED')
   const token = client.tokens()?.access_token as string
+  t.equal(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).aud, resource, 'a JWT issued for the resource (RFC 8707)')
   const second = await fetch(resource, { headers: { authorization: `Bearer ${token}` } })
   t.equal(second.status, 200)
   t.same(await second.json(), { id: idp.user.sub, scopes: ['items:read'] })
