@@ -88,6 +88,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   if (options.resourceMetadata !== null) {
     metadataURL = serveResourceMetadata(fastify, options.resourceMetadata, {
       issuer,
+      audience,
       scopes: () => [...Object.keys(options.scopes), ...state.scopes],
       docs: () => {
         const [site] = docsState.sites

@@ -72,6 +72,8 @@ export function resolveResourceMetadata (options: ResourceOptions): ResolvedReso
 /** What the document is built from, read once the server is ready (every route is known then). */
 export interface ResourceMetadataSources {
   issuer: string
+  /** Accepted audiences; `null`: any. */
+  audience: readonly string[] | null
   /** Scopes the routes require and those the `scopes` option lists. */
   scopes: () => Iterable<string>
   /** Path of Swagger UI, and the public URL it is reached at if configured; `undefined` without docs. */
@@ -91,6 +93,10 @@ export function serveResourceMetadata (fastify: FastifyInstance, settings: Resol
     return undefined
   }
   const { resource } = settings
+  if (sources.audience !== null && !sources.audience.includes(resource)) {
+    // Not an error: some providers map the `resource` parameter to another audience.
+    fastify.log.warn(`fastify-oauth-guard: the resource ${JSON.stringify(resource)} is not an accepted audience; tokens issued for it (RFC 8707) are refused unless your provider maps it to one`)
+  }
   const cacheControl = `public, max-age=${settings.maxAge}`
   let document: string | undefined
 

@@ -142,3 +142,15 @@ t.test('options: resource must be a resource identifier, resourceMetadata needs 
   t.equal(resolveOptions(base).resourceMetadata, null)
   t.equal(resolveOptions({ ...base, resourceMetadata: false }).resourceMetadata, null)
 })
+
+t.test('a resource that is not an accepted audience is logged as a warning at registration', async (t) => {
+  const warned = async (audience: string): Promise<boolean> => {
+    const logs = createLogCapture()
+    const app = Fastify({ logger: logs.logger })
+    t.teardown(() => app.close())
+    await app.register(oauthGuard, { issuer: 'https://id.example.test', audience, resource: RESOURCE })
+    return logs.lines.some((line) => JSON.parse(line).level === 40 && line.includes('is not an accepted audience'))
+  }
+  t.equal(await warned('api'), true)
+  t.equal(await warned(RESOURCE), false)
+})
