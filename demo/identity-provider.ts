@@ -25,6 +25,8 @@ export interface IdentityProviderOptions {
   userAccessTokenFormat?: 'jwt' | 'opaque'
   /** Claims merged into every access token (JWT payload and introspection response). */
   extraAccessTokenClaims?: (subject: string, clientId: string) => Record<string, unknown> | undefined
+  /** Open dynamic client registration (RFC 7591), as MCP clients use; default false. */
+  dynamicRegistration?: boolean
 }
 
 interface ClientCredentials { clientId: string, clientSecret: string }
@@ -90,7 +92,8 @@ function memoryAdapter (clients: Map<string, ClientMetadata>) {
     const findBy = (field: string, value: string) =>
       [...store].find(([k, payload]) => k.startsWith(`${model}:`) && payload[field] === value)?.[1]
     return {
-      upsert: async (id: string, payload: Payload) => { store.set(key(id), payload) },
+      // Registered clients (dynamic registration) are looked up where the static ones are.
+      upsert: async (id: string, payload: Payload) => { if (model === 'Client') clients.set(id, payload as ClientMetadata); else store.set(key(id), payload) },
       find: async (id: string) => model === 'Client' ? structuredClone(clients.get(id)) : store.get(key(id)),
       findByUid: async (uid: string) => findBy('uid', uid),
       findByUserCode: async (userCode: string) => findBy('userCode', userCode),
@@ -160,6 +163,8 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
     findAccount,
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
     responseTypes: ['code'],
+    // A registering client may limit itself to the API scopes (RFC 7591 `scope`).
+    ...(options.dynamicRegistration === true && { scopes: ['openid', 'offline_access', ...Object.keys(apiScopes)] }),
     pkce: { required: () => true },
     clientBasedCORS: () => true,
     renderError,
@@ -189,6 +194,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
         allowedPolicy: (_ctx: unknown, caller: { clientId: string }, token: Token) => caller.clientId === token.clientId
       },
       userinfo: { enabled: true },
+      registration: { enabled: options.dynamicRegistration === true },
       resourceIndicators: {
         enabled: true,
         defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string[]) => oneOf ?? resource,

@@ -18,6 +18,7 @@ import { resolveIntrospectionOptions, type ResolvedIntrospectionOptions } from '
 import { DEFAULT_USERINFO_MAX_ENTRIES, DEFAULT_USERINFO_TTL } from './token/userinfo.js'
 import type { AccessTokenClaims, OAuthGuardOptions } from './types.js'
 import { docsProblems, DocsOptionsSchema, scopeDescriptionProblems } from './openapi/docs-options.js'
+import { resolveResourceMetadata, resourceMetadataProblems, ResourceMetadataOptionSchema, ResourceOptionSchema, type ResolvedResourceMetadata } from './fastify/protected-resource.js'
 import { protectProblems, ProtectAllRoutesSchema, resolveProtectAll, type ResolvedProtectAll } from './fastify/protect-options.js'
 
 /** Default OpenAPI security scheme name. */
@@ -77,7 +78,9 @@ const OptionsSchema = Type.Object({
   protectAllRoutes: Type.Optional(ProtectAllRoutesSchema),
   strictScopes: Type.Optional(Type.Boolean()),
   validateClaims: Type.Optional(Type.Function([Type.Unknown()], Type.Boolean())),
-  docs: Type.Optional(DocsOptionsSchema)
+  docs: Type.Optional(DocsOptionsSchema),
+  resource: Type.Optional(ResourceOptionSchema),
+  resourceMetadata: Type.Optional(ResourceMetadataOptionSchema)
 }, { additionalProperties: false })
 
 /** Options after validation, with every default applied. */
@@ -110,6 +113,8 @@ export interface ResolvedOptions {
   readonly validateClaims: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
   /** Client IDs whose tokens are accepted; `null`: any client. */
   readonly clients: readonly string[] | null
+  /** RFC 9728 metadata; `null`: off. */
+  readonly resourceMetadata: ResolvedResourceMetadata | null
 }
 
 /** Validates `options`; throws {@link InvalidOptionsError} listing every problem. */
@@ -160,7 +165,8 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
     protectAllRoutes: resolveProtectAll(options.protectAllRoutes),
     strictScopes: options.strictScopes ?? false,
     validateClaims: options.validateClaims,
-    clients: options.clients === undefined ? null : [...new Set(options.clients)]
+    clients: options.clients === undefined ? null : [...new Set(options.clients)],
+    resourceMetadata: resolveResourceMetadata(options)
   })
 }
 
@@ -211,6 +217,7 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
   }
   problems.push(...scopeDescriptionProblems(options.scopes), ...docsProblems(options.docs, options.securityScheme ?? DEFAULT_SECURITY_SCHEME))
   problems.push(...protectProblems(options))
+  problems.push(...resourceMetadataProblems(options))
   return problems
 }
 

@@ -11,6 +11,7 @@ import { unseenRouteHook } from './fastify/unseen-routes.js'
 import { discoverAtStartup } from './fastify/startup-discovery.js'
 import { decorateUserinfo } from './fastify/userinfo.js'
 import { decorateRequireAuth } from './fastify/require-auth.js'
+import { serveResourceMetadata } from './fastify/protected-resource.js'
 import { resolveOptions } from './options.js'
 import { kAuthState } from './symbols.js'
 import { AccessTokenValidator } from './token/access-token-validator.js'
@@ -81,7 +82,9 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     validateClaims: options.validateClaims,
     clients: options.clients === null ? null : new Set(options.clients)
   })
-  const authenticator = new Authenticator(validator, options)
+  // Set once the metadata route is added, below: challenges then name it (RFC 9728 §5.1).
+  let metadataURL: string | undefined
+  const authenticator = new Authenticator(validator, { ...options, resourceMetadata: () => metadataURL })
   const state: RouteSecurityState = { scopes: new Set(), routes: [], docs: [], tracked: [] }
   const defaults = routeDefaults(options)
 
@@ -96,12 +99,13 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   fastify.decorateRequest('auth', null)
   // Declared up front (Fastify's advice for speed): set on each request, it would change the request's shape.
   fastify.decorateRequest(kAuthState, null)
-  decorateUserinfo(fastify, userinfo, { realm })
+  decorateUserinfo(fastify, userinfo, { realm }, () => metadataURL)
   decorateRequireAuth(fastify, { realm })
   fastify.decorate('authenticate', authenticator.decorator())
   fastify.decorate('oauthGuard', api)
   // The docs' hook first: it marks the docs' own routes, the only ones public by design.
-  fastify.addHook('onRoute', docsRouteHook(createDocsState(api)))
+  const docsState = createDocsState(api)
+  fastify.addHook('onRoute', docsRouteHook(docsState))
   fastify.addHook('onRoute', routeSecurityHook(authenticator, options.securityScheme, options.externalSchemes, state, defaults))
   fastify.addHook('onRequest', unseenRouteHook(authenticator, { scheme: options.securityScheme, externalSchemes: options.externalSchemes, defaults, log: fastify.log }))
   fastify.addHook('onReady', async () => {
@@ -114,6 +118,17 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     timeout: options.timeout,
     log: fastify.log
   }))
+  if (options.resourceMetadata !== null) {
+    metadataURL = serveResourceMetadata(fastify, options.resourceMetadata, {
+      issuer,
+      audience,
+      scopes: () => [...Object.keys(options.scopes), ...state.scopes],
+      docs: () => {
+        const [site] = docsState.sites
+        return site === undefined ? undefined : { path: site[0], publicURL: site[1].publicURL }
+      }
+    }, rawOptions.resourceMetadata !== undefined)
+  }
   if (rawOptions.docs !== undefined) await registerDocs(fastify, rawOptions.docs)
 }
 

@@ -125,6 +125,24 @@ export interface OAuthGuardOptions {
    * Default none.
    */
   validateClaims?: (claims: Readonly<AccessTokenClaims>) => boolean
+  /**
+   * The resource identifier (RFC 9728 §1.2): the URL clients call, e.g. `https://api.example.com/mcp`,
+   * an https URL (http on localhost) without query or fragment. Setting it serves the protected
+   * resource metadata and names it in every challenge (see `resourceMetadata`). Clients ask for
+   * tokens for it (RFC 8707): make it one of your `audience` values, or have the provider map it to
+   * one. Default none: no metadata (the plugin neither guesses the public URL nor trusts the Host header).
+   */
+  resource?: string
+  /**
+   * RFC 9728 protected resource metadata at `/.well-known/oauth-protected-resource` (and the
+   * path-suffixed form of §3.1 when `resource` has a path), named by `resource_metadata` in every
+   * challenge. Needs `resource`, and the plugin registered at the root. `false` turns it off.
+   * Default on whenever `resource` is set, with `maxAge` 3600 seconds (`Cache-Control`).
+   */
+  resourceMetadata?: boolean | {
+    /** `Cache-Control: max-age` of the document, in seconds. Default 3600. */
+    maxAge?: number
+  }
 }
 
 /** Per-route options of `fastify.authenticate(options)`. */

@@ -30,9 +30,12 @@ export class Authenticator {
   readonly #retryAfter: number
   /** `null` with `cache: false`: every request is then validated. */
   readonly #memo: ConnectionMemo | null
+  /** The `resource_metadata` URL of a challenge (RFC 9728 §5.1); `undefined`: none. */
+  readonly #resourceMetadata: ((request: FastifyRequest) => string | undefined) | undefined
 
-  constructor (validator: AccessTokenValidator, options: { realm: string | undefined, maxTokenLength: number, retryAfter: number, cache?: unknown }) {
+  constructor (validator: AccessTokenValidator, options: { realm: string | undefined, maxTokenLength: number, retryAfter: number, cache?: unknown, resourceMetadata?: (request: FastifyRequest) => string | undefined }) {
     this.#validator = validator
+    this.#resourceMetadata = options.resourceMetadata
     this.#memo = options.cache === null ? null : new ConnectionMemo()
     this.#retryAfter = options.retryAfter
     this.#errors = { realm: options.realm }
@@ -154,7 +157,7 @@ export class Authenticator {
       const detail = err instanceof Error ? `unexpected ${err.name}: ${logSafe(err.message)}` : 'unexpected error'
       err = new ProviderUnavailableError(this.#retryAfter, { cause: err, detail })
     }
-    const error = (err as OAuthGuardHTTPError).withRealm(this.#errors.realm)
+    const error = (err as OAuthGuardHTTPError).withRealm(this.#errors.realm).withResourceMetadata(this.#resourceMetadata?.(request))
     // Set on the reply too, so a custom error handler that builds its own reply keeps the challenge.
     reply.headers(error.headers)
     done(error)

@@ -3,6 +3,7 @@
  *
  * @see RFC 6750 §3 (the challenge and its attributes)
  * @see RFC 9470 §3 (`acr_values` and `max_age` for step-up authentication)
+ * @see RFC 9728 §5.1 (`resource_metadata`)
  */
 
 /** Attributes of a Bearer challenge; `undefined` values are left out. */
@@ -13,9 +14,11 @@ export interface BearerChallenge {
   scope?: string
   acr_values?: string
   max_age?: number
+  /** Absolute URL of the protected resource metadata (RFC 9728 §5.1). */
+  resource_metadata?: string
 }
 
-const ORDER: Array<keyof BearerChallenge> = ['realm', 'error', 'error_description', 'scope', 'acr_values', 'max_age']
+const ORDER: Array<keyof BearerChallenge> = ['realm', 'error', 'error_description', 'scope', 'acr_values', 'max_age', 'resource_metadata']
 
 /**
  * Formats a Bearer challenge, e.g. `Bearer realm="api", error="invalid_token"`.
