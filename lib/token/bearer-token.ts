@@ -56,7 +56,7 @@ export function readBearerCandidate (source: BearerSource, options: ReadBearerOp
   if (token !== null && token.length > (options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH)) {
     // A malformed token is malformed before it is too long, as readBearerToken rules.
     if (!isB64Token(token)) throw new InvalidRequestError('malformed', options)
-    throw new InvalidTokenError(options)
+    throw new InvalidTokenError({ ...options, detail: `token: longer than maxTokenLength (${token.length} > ${options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH} characters)` })
   }
   return token
 }
