@@ -129,6 +129,23 @@ t.test('the provider unreachable is 503 temporarily_unavailable with Retry-After
   t.match(res.json(), { error: 'temporarily_unavailable' })
 })
 
+t.test('a provider whose metadata cannot be discovered is 503 too, without a request to any token endpoint', async (t) => {
+  const { post } = await relayApp(t, true, 'http://127.0.0.1:9')
+  const res = await post('grant_type=client_credentials', { authorization: basic(machine.clientId, machine.clientSecret) })
+  t.equal(res.statusCode, 503)
+  t.equal(res.headers['retry-after'], '9')
+  t.match(res.json(), { error: 'temporarily_unavailable' })
+})
+
+t.test('the relay stays public under protectAllRoutes (it is how a caller gets a token)', async (t) => {
+  const app = Fastify({ logger: logs.logger })
+  t.teardown(() => app.close())
+  await app.register(oauthGuard, { issuer: idp.issuer, audience: RESOURCE, protectAllRoutes: true, docs: { tokenRelay: true } })
+  const res = await app.inject({ method: 'POST', url: '/docs/token', headers: FORM, payload: 'grant_type=password' })
+  t.equal(res.statusCode, 400)
+  t.match(res.json(), { error: 'unsupported_grant_type' })
+})
+
 t.test('the relay is hidden from the document, and the clientCredentials tokenUrl points at it', async (t) => {
   const { app } = await relayApp(t)
   const document = (await app.inject('/docs/json')).json()
