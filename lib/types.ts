@@ -149,7 +149,7 @@ export interface OAuthGuardOptions {
 export interface AuthenticateOptions<Claims extends AccessTokenClaims = AccessTokenClaims> {
   /** Scopes the token must all grant. */
   scopes?: readonly string[]
-  /** Let requests without a token through with `request.auth = null`. A token that is sent is still validated. */
+  /** Let requests without a token through with `request.auth = null`. A token that is sent is still held to the route's whole requirement (invalid: 401; without the scopes: 403). */
   optional?: boolean
   /** Permissions the token must all grant (claim `claims.permissions`). */
   permissions?: readonly string[]
