@@ -33,14 +33,21 @@ export function hasRepeatedMembers (token: string): boolean {
 }
 
 function repeatsIn (segment: string): boolean {
-  const text = Buffer.from(segment, 'base64url').toString('utf8')
+  return repeatsMemberName(Buffer.from(segment, 'base64url').toString('utf8'))
+}
+
+/**
+ * Whether JSON text `json` is an object that names a top-level member twice (names compared after
+ * unescaping); `false` for any other text. For JSON read like claims (introspection answers).
+ */
+export function repeatsMemberName (json: string): boolean {
   let value: unknown
   try {
-    value = JSON.parse(text)
+    value = JSON.parse(json)
   } catch {
     return false
   }
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && repeatsMember(text, value)
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && repeatsMember(json, value)
 }
 
 /**
