@@ -62,7 +62,7 @@ export function repeatsMemberName (json: string): boolean {
  * (test/token/jws-segment.test.ts tries every UTF-16 code unit).
  */
 export function decodeSegment (segment: string): Buffer | undefined {
-  if (segment.length % 4 === 1 || segment.includes('+') || segment.includes('/')) return undefined
+  if (segment.length % 4 === 1 || segment.includes('+') || segment.includes('/') || segment.includes('=')) return undefined
   if (Buffer.byteLength(segment, 'utf8') !== segment.length) return undefined
   const bytes = Buffer.from(segment, 'base64url')
   return bytes.length === (segment.length * 3) >>> 2 ? bytes : undefined
