@@ -13,7 +13,7 @@ import { DEFAULT_TIMEOUT } from './token/http.js'
 import { DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE } from './token/jwks-cache.js'
 import { DEFAULT_ALGORITHMS, DEFAULT_CLOCK_TOLERANCE } from './token/jwt-verifier.js'
 import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES, type TokenCacheOptions } from './token/token-cache.js'
-import type { ValidationMode } from './token/access-token-validator.js'
+import type { ValidationMode } from './token/credential-decision.js'
 import { resolveIntrospectionOptions, type ResolvedIntrospectionOptions } from './token/introspection.js'
 import { DEFAULT_USERINFO_MAX_ENTRIES, DEFAULT_USERINFO_TTL } from './token/userinfo.js'
 import type { AccessTokenClaims, OAuthGuardOptions } from './types.js'
@@ -23,11 +23,15 @@ import { protectProblems, ProtectAllRoutesSchema, resolveProtectAll, type Resolv
 
 /** Default OpenAPI security scheme name. */
 export const DEFAULT_SECURITY_SCHEME = 'oauth2'
-/** Default `Retry-After` of a 503, in seconds. */
-export const DEFAULT_RETRY_AFTER = 5
+/** Default `Retry-After` of a 503, in milliseconds (sent in whole seconds). */
+export const DEFAULT_RETRY_AFTER = 5_000
 
 const ASYMMETRIC = new Set(DEFAULT_ALGORITHMS)
-const Millis = Type.Integer({ minimum: 1 })
+/**
+ * Every duration option is a whole number of milliseconds, Fastify's unit (`connectionTimeout`,
+ * `keepAliveTimeout`); `unit` is not a JSON Schema keyword, it names the unit in the error message.
+ */
+const Millis = (minimum: number) => Type.Integer({ minimum, unit: 'milliseconds' })
 
 const OptionsSchema = Type.Object({
   issuer: Type.String({ minLength: 1 }),
@@ -38,15 +42,15 @@ const OptionsSchema = Type.Object({
   metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   validation: Type.Optional(Type.Union([Type.Literal('jwt'), Type.Literal('introspection'), Type.Literal('auto')])),
   algorithms: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
-  clockTolerance: Type.Optional(Type.Number({ minimum: 0 })),
+  clockTolerance: Type.Optional(Millis(0)),
   requireAccessTokenType: Type.Optional(Type.Boolean()),
   realm: Type.Optional(Type.String({ pattern: '^[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]*$' })),
-  timeout: Type.Optional(Millis),
-  retryAfter: Type.Optional(Type.Integer({ minimum: 0 })),
+  timeout: Type.Optional(Millis(1)),
+  retryAfter: Type.Optional(Type.Integer({ minimum: 0, multipleOf: 1000, unit: 'milliseconds, whole seconds: Retry-After is sent in seconds' })),
   maxTokenLength: Type.Optional(Type.Integer({ minimum: 16 })),
   jwks: Type.Optional(Type.Object({
-    cooldown: Type.Optional(Type.Integer({ minimum: 0 })),
-    maxAge: Type.Optional(Millis)
+    cooldown: Type.Optional(Millis(0)),
+    maxAge: Type.Optional(Millis(1))
   }, { additionalProperties: false })),
   claims: Type.Optional(Type.Object({
     id: Type.Optional(Type.String({ minLength: 1 })),
@@ -58,20 +62,20 @@ const OptionsSchema = Type.Object({
   cache: Type.Optional(Type.Union([Type.Literal(false), Type.Object({
     maxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
     maxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
-    maxAge: Type.Optional(Millis)
+    maxAge: Type.Optional(Millis(1))
   }, { additionalProperties: false })])),
   introspection: Type.Optional(Type.Object({
     clientId: Type.String({ minLength: 1 }),
     clientSecret: Type.String({ minLength: 1 }),
     authMethod: Type.Optional(Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post')])),
-    cacheMaxTTL: Type.Optional(Type.Number({ minimum: 0 })),
+    cacheMaxTTL: Type.Optional(Millis(0)),
     cacheMaxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
     cacheMaxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
-    negativeCacheTTL: Type.Optional(Type.Number({ minimum: 0 })),
+    negativeCacheTTL: Type.Optional(Millis(0)),
     maxRequestsPerSecond: Type.Optional(Type.Integer({ minimum: 0 }))
   }, { additionalProperties: false })),
   userinfo: Type.Optional(Type.Object({
-    ttl: Type.Optional(Type.Number({ minimum: 0 })),
+    ttl: Type.Optional(Millis(0)),
     maxEntries: Type.Optional(Type.Integer({ minimum: 1 }))
   }, { additionalProperties: false })),
   scopes: Type.Optional(Type.Record(Type.String(), Type.String())),
@@ -92,6 +96,7 @@ export interface ResolvedOptions {
   readonly metadata: Readonly<AuthorizationServerMetadata>
   readonly validation: ValidationMode
   readonly algorithms: readonly string[]
+  /** Milliseconds, as every duration here. */
   readonly clockTolerance: number
   readonly requireAccessTokenType: boolean
   readonly realm: string | undefined
@@ -103,7 +108,7 @@ export interface ResolvedOptions {
   readonly cache: Readonly<TokenCacheOptions> | null
   /** `null` with `validation: 'jwt'`. */
   readonly introspection: ResolvedIntrospectionOptions | null
-  /** Seconds; entries. */
+  /** Milliseconds; entries. */
   readonly userinfo: { readonly ttl: number, readonly maxEntries: number }
   /** Scope → description, for the OpenAPI document. */
   readonly scopes: Readonly<Record<string, string>>
@@ -175,7 +180,8 @@ export function schemaProblems (schema: TSchema, value: unknown, root = 'options
   const problems: string[] = []
   for (const error of Value.Errors(schema, value)) {
     const path = root + error.path.replace(/\//g, '.')
-    const line = `${path}: ${error.message.replace(/^Expected/, 'expected')}, received ${describe(error.value)}`
+    const unit = (error.schema as { unit?: string }).unit
+    const line = `${path}: ${error.message.replace(/^Expected/, 'expected')}${unit === undefined ? '' : ` (${unit})`}, received ${describe(error.value)}`
     // A union reports its members' errors again at the same path; once is enough.
     if (!problems.includes(line)) problems.push(line)
   }

@@ -14,16 +14,13 @@ import { decorateRequireAuth } from './fastify/require-auth.js'
 import { serveResourceMetadata } from './fastify/protected-resource.js'
 import { resolveOptions } from './options.js'
 import { kAuthState } from './symbols.js'
-import { AccessTokenValidator } from './token/access-token-validator.js'
-import type { AuthContext } from './token/auth-context.js'
+import { CredentialDecider } from './token/credential-decision.js'
 import { MetadataResolver } from './token/discovery.js'
 import { JWKSCache } from './token/jwks-cache.js'
 import { JWTVerifier } from './token/jwt-verifier.js'
 import { TokenCache } from './token/token-cache.js'
 import { Introspector } from './token/introspection.js'
-import { tokenKey } from './token/introspection-cache.js'
 import { UserinfoClient } from './token/userinfo.js'
-import { RefusedTokens } from './token/refused-tokens.js'
 import type { OAuthGuardAPI, OAuthGuardOptions } from './types.js'
 import { createDocsState, docsRouteHook } from './openapi/docs-state.js'
 import { registerDocs } from './openapi/docs-plugin.js'
@@ -62,29 +59,23 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
       onMisconfiguration: (details) => fastify.log.error({ code: 'OAUTH_GUARD_INTROSPECTION_CREDENTIALS', ...details },
         'fastify-oauth-guard: the introspection endpoint refused the API\'s own credentials (options.introspection clientId, clientSecret or authMethod); introspected requests get 503 until it accepts them')
     })
-  const tokenCache = options.cache === null ? null : new TokenCache<AuthContext>(options.cache)
-  // A token the provider refuses at userinfo is refused from then on, until its exp, not only once the caches expire.
-  const refused = new RefusedTokens()
-  const forget = (token: string, expiresAt: Date): void => {
-    refused.add(token, expiresAt.getTime())
-    tokenCache?.delete(token)
-    introspector?.cache.delete(tokenKey(token))
-  }
-  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, endpoint: async () => await metadata.get('userinfo_endpoint') })
-  const validator = new AccessTokenValidator({
+  const decider = new CredentialDecider({
     mode: options.validation,
     jwt,
     introspector,
     claims: options.claims,
-    cache: tokenCache,
-    refused,
-    retryAfter: options.retryAfter,
+    cache: options.cache === null ? null : new TokenCache(options.cache),
+    retryAfter,
+    maxTokenLength: options.maxTokenLength,
     validateClaims: options.validateClaims,
     clients: options.clients === null ? null : new Set(options.clients)
   })
+  // A token the provider refuses at userinfo is refused from then on, until its exp, not only once the caches expire.
+  const forget = (token: string, expiresAt: Date): void => decider.forget(token, expiresAt)
+  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, endpoint: async () => await metadata.get('userinfo_endpoint') })
   // Set once the metadata route is added, below: challenges then name it (RFC 9728 §5.1).
   let metadataURL: string | undefined
-  const authenticator = new Authenticator(validator, { ...options, resourceMetadata: () => metadataURL })
+  const authenticator = new Authenticator(decider, { ...options, resourceMetadata: () => metadataURL })
   const state: RouteSecurityState = { scopes: new Set(), routes: [], docs: [], tracked: [] }
   const defaults = routeDefaults(options)
 

@@ -4,7 +4,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import type { AccessTokenClaims, AuthContext } from './token/auth-context.js'
 import type { AuthorizationServerMetadata } from './token/discovery.js'
-import type { ValidationMode } from './token/access-token-validator.js'
+import type { ValidationMode } from './token/credential-decision.js'
 import type { ResolvedOptions } from './options.js'
 import type { RouteSecurity } from './fastify/route-security.js'
 import type { IntrospectionOptions } from './token/introspection.js'
@@ -14,7 +14,7 @@ import type { RouteReportRow } from './fastify/route-report.js'
 
 export type { AccessTokenClaims, AuthContext, ValidationMethod } from './token/auth-context.js'
 export type { AuthorizationServerMetadata } from './token/discovery.js'
-export type { ValidationMode } from './token/access-token-validator.js'
+export type { ValidationMode } from './token/credential-decision.js'
 export type { RouteReportRow } from './fastify/route-report.js'
 export type { SecurityRequirementObject } from './token/scopes.js'
 export type { IntrospectionAuthMethod, IntrospectionOptions } from './token/introspection.js'
@@ -43,7 +43,7 @@ export interface OAuthGuardOptions {
   validation?: ValidationMode
   /** Allowed JWS algorithms (asymmetric only). Default every RS, PS, ES algorithm and EdDSA. */
   algorithms?: readonly string[]
-  /** Leeway for `exp` and `nbf`, in seconds. Default 5. */
+  /** Leeway for `exp` and `nbf`, in milliseconds. Default 5000. */
   clockTolerance?: number
   /** Require `typ: at+jwt` (RFC 9068). Default false: `at+jwt`, `JWT` and no `typ` are accepted. */
   requireAccessTokenType?: boolean
@@ -51,7 +51,7 @@ export interface OAuthGuardOptions {
   realm?: string
   /** Time allowed for each request to the provider, in milliseconds. Default 5000. */
   timeout?: number
-  /** `Retry-After` of the 503 sent when the provider is unreachable, in seconds. Default 5. */
+  /** `Retry-After` of the 503 sent when the provider is unreachable, in milliseconds, a multiple of 1000 (the header is sent in seconds). Default 5000. */
   retryAfter?: number
   /** Longest access token accepted, in characters. Default 8192. */
   maxTokenLength?: number
@@ -81,7 +81,7 @@ export interface OAuthGuardOptions {
    * @example clients: ['billing-service', 'swagger-ui']
    */
   clients?: readonly string[]
-  /** Cache of validated JWTs, or `false` to verify every request. */
+  /** Cache of validated JWTs, or `false` to verify every JWT (introspection answers keep their own cache). */
   cache?: false | {
     /** Default 10000. */
     maxEntries?: number
@@ -94,7 +94,7 @@ export interface OAuthGuardOptions {
   introspection?: IntrospectionOptions
   /** Cache of `request.userinfo()`, per issuer, subject and granted scopes. */
   userinfo?: {
-    /** Seconds a response is reused. Default 60; `0` asks every time (concurrent calls still share one request). */
+    /** Milliseconds a response is reused. Default 60000; `0` asks every time (concurrent calls still share one request). */
     ttl?: number
     /** Default 1000. */
     maxEntries?: number
@@ -137,10 +137,10 @@ export interface OAuthGuardOptions {
    * RFC 9728 protected resource metadata at `/.well-known/oauth-protected-resource` (and the
    * path-suffixed form of §3.1 when `resource` has a path), named by `resource_metadata` in every
    * challenge. Needs `resource`, and the plugin registered at the root. `false` turns it off.
-   * Default on whenever `resource` is set, with `maxAge` 3600 seconds (`Cache-Control`).
+   * Default on whenever `resource` is set, with `maxAge` 3600000 milliseconds, an hour (`Cache-Control`).
    */
   resourceMetadata?: boolean | {
-    /** `Cache-Control: max-age` of the document, in seconds. Default 3600. */
+    /** `Cache-Control: max-age` of the document, in milliseconds, a multiple of 1000 (the header counts in seconds). Default 3600000. */
     maxAge?: number
   }
 }

@@ -16,6 +16,18 @@ t.test('applies named defaults and freezes the result', async (t) => {
   t.same(resolveOptions({ ...base, cache: false }).cache, null)
 })
 
+t.test('every duration is in milliseconds, and a problem with one names the unit', async (t) => {
+  const options = resolveOptions({ ...base, validation: 'auto', introspection: { clientId: 'a', clientSecret: 'b' } })
+  t.same({ clockTolerance: options.clockTolerance, retryAfter: options.retryAfter, timeout: options.timeout, jwks: options.jwks, maxAge: options.cache?.maxAge, userinfo: options.userinfo.ttl, cacheMaxTTL: options.introspection?.cacheMaxTTL, negativeCacheTTL: options.introspection?.negativeCacheTTL },
+    { clockTolerance: 5000, retryAfter: 5000, timeout: 5000, jwks: { cooldown: 30_000, maxAge: 600_000 }, maxAge: 600_000, userinfo: 60_000, cacheMaxTTL: 60_000, negativeCacheTTL: 5000 })
+  const err = t.throws(() => resolveOptions({ ...base, clockTolerance: 1.5, retryAfter: 1500, userinfo: { ttl: -1 } })) as InvalidOptionsError
+  t.same(err.problems, [
+    'options.clockTolerance: expected integer (milliseconds), received 1.5',
+    'options.retryAfter: expected integer to be a multiple of 1000 (milliseconds, whole seconds: Retry-After is sent in seconds), received 1500',
+    'options.userinfo.ttl: expected integer to be greater or equal to 0 (milliseconds), received -1'
+  ])
+})
+
 t.test('reports every problem at once, each naming its option', async (t) => {
   const err = t.throws(() => resolveOptions({
     issuer: 'ftp://id.example.com',
@@ -28,7 +40,7 @@ t.test('reports every problem at once, each naming its option', async (t) => {
   t.equal(err.code, 'OAUTH_GUARD_INVALID_OPTIONS')
   const text = err.problems.join('\n')
   t.match(text, /options\.audience: expected/)
-  t.match(text, /options\.timeout: expected integer to be greater or equal to 1, received -1/)
+  t.match(text, /options\.timeout: expected integer to be greater or equal to 1 \(milliseconds\), received -1/)
   t.match(text, /options\.typo/)
   t.match(text, /options\.issuer: expected an https URL/)
   t.match(text, /options\.algorithms: .*received "none"/)

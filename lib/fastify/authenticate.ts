@@ -1,45 +1,40 @@
 /**
- * The Fastify side of authentication: one hook per policy that reads the Bearer token,
- * validates it (a cached token is answered synchronously), checks the policy and sets
- * `request.auth`, or fails with this package's HTTP errors.
+ * The Fastify side of authentication: one hook per policy that reads the request, asks the
+ * credential decision (lib/token/credential-decision.ts) what its credentials are worth, checks
+ * the route's policy and sets `request.auth`, or fails with this package's HTTP errors.
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
-import { InvalidRequestError, MissingTokenError, OAuthGuardHTTPError, ProviderUnavailableError, type HTTPErrorOptions } from '../errors.js'
+import { MissingTokenError, OAuthGuardHTTPError } from '../errors.js'
 import { kAuthHook, kAuthState } from '../symbols.js'
-import type { AccessTokenValidator } from '../token/access-token-validator.js'
 import type { AuthContext } from '../token/auth-context.js'
+import { hasQueryToken } from '../token/bearer-token.js'
+import type { CredentialDecider } from '../token/credential-decision.js'
+import { asHTTPError } from '../token/provider-failure.js'
 import { logSafe } from '../token/refusal-detail.js'
-import { checkBearerRequest, isB64Token, readBearerCandidate, type ReadBearerOptions } from '../token/bearer-token.js'
 import { usesToken } from '../token/scopes.js'
 import type { Authenticate, AuthenticateOptions } from '../types.js'
-import { ConnectionMemo } from './connection-memo.js'
 import { checkPolicy, DEFAULT_POLICY, policyFromOptions, type Policy } from './policy.js'
 
 /** A hook that carries its policy, so `onRoute` can document the route it protects. */
 export type AuthHook = onRequestHookHandler & { [kAuthHook]: Policy }
 
-interface RequestState { token: string, auth: AuthContext }
-/** `null` until a hook validated the request's token (the plugin decorates requests with it). */
-type StatefulRequest = FastifyRequest & { [kAuthState]?: RequestState | null }
+/** `null` until a hook decided on the request (the plugin decorates requests with it). */
+type StatefulRequest = FastifyRequest & { [kAuthState]?: AuthContext | null }
 
-/** Builds hooks bound to one validator. */
+/** Builds hooks bound to one credential decision. */
 export class Authenticator {
-  readonly #validator: AccessTokenValidator
-  readonly #bearer: ReadBearerOptions
-  readonly #errors: HTTPErrorOptions
+  readonly #decider: CredentialDecider
+  readonly #realm: string | undefined
+  /** Milliseconds. */
   readonly #retryAfter: number
-  /** `null` with `cache: false`: every request is then validated. */
-  readonly #memo: ConnectionMemo | null
   /** The `resource_metadata` URL of a challenge (RFC 9728 §5.1); `undefined`: none. */
   readonly #resourceMetadata: ((request: FastifyRequest) => string | undefined) | undefined
 
-  constructor (validator: AccessTokenValidator, options: { realm: string | undefined, maxTokenLength: number, retryAfter: number, cache?: unknown, resourceMetadata?: (request: FastifyRequest) => string | undefined }) {
-    this.#validator = validator
-    this.#resourceMetadata = options.resourceMetadata
-    this.#memo = options.cache === null ? null : new ConnectionMemo()
+  constructor (decider: CredentialDecider, options: { realm: string | undefined, retryAfter: number, resourceMetadata?: (request: FastifyRequest) => string | undefined }) {
+    this.#decider = decider
+    this.#realm = options.realm
     this.#retryAfter = options.retryAfter
-    this.#errors = { realm: options.realm }
-    this.#bearer = { realm: options.realm, maxTokenLength: options.maxTokenLength }
+    this.#resourceMetadata = options.resourceMetadata
   }
 
   /** The hook enforcing `policy`. */
@@ -63,75 +58,34 @@ export class Authenticator {
   }
 
   #run (policy: Policy, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const header = request.headers.authorization
-    const connection = request.raw.socket as object | null | undefined
-    // The header this connection sent last, already parsed and validated (connection-memo.ts).
-    const memo = this.#memo === null || connection == null ? undefined : this.#memo.recall(connection, header)
-    const source = { authorization: header, rawHeaders: request.raw.rawHeaders, url: request.url }
-    let token: string | null
+    // A second hook on the same request (schema.security and authenticate together) reuses the first decision.
+    const decided = request[kAuthState]
+    if (decided != null) return this.#check(policy, decided, request, reply, done)
+    let decision
     try {
-      // The b64token character check (a pass of a regular expression over the token) is made below,
-      // before the token is relied on, unless the JWT fast path already ruled on it.
-      if (memo === undefined) {
-        token = readBearerCandidate(source, this.#bearer)
-      } else {
-        checkBearerRequest(source, this.#bearer)
-        token = memo.token
-      }
+      decision = this.#decider.decide({
+        authorization: request.headers.authorization,
+        rawHeaders: request.raw.rawHeaders,
+        queryToken: hasQueryToken(request.url),
+        connection: request.raw.socket
+      })
     } catch (err) {
       return this.#fail(err, request, reply, done)
     }
-    if (token === null) {
+    if (decision === null) {
       if (policy.requirement.tokenOptional) {
         request.auth = null
         return done()
       }
-      return this.#fail(new MissingTokenError(this.#errors), request, reply, done)
+      return this.#fail(new MissingTokenError({ realm: this.#realm }), request, reply, done)
     }
-    // A second hook on the same request (schema.security and authenticate together) reuses the first result.
-    const state = request[kAuthState]
-    if (state != null && state.token === token) return this.#check(policy, state.auth, token, request, reply, done)
-    if (memo !== undefined) return this.#check(policy, memo.entry.value, token, request, reply, done)
-    // The token cache holds only tokens a JWT verifier accepted, all compact JWS: b64tokens.
-    const entry = this.#validator.cachedEntry(token)
-    if (entry !== undefined) {
-      this.#remember(connection, header, token, entry)
-      return this.#check(policy, entry.value, token, request, reply, done)
-    }
-    // Most new tokens need no I/O: answered in this turn, without a chain of promises. A token
-    // accepted here had its three segments decoded as base64url, which refuses every character
-    // outside A–Z a–z 0–9 - _ (jws-segment.ts): it is a b64token. Refused tokens and tokens the
-    // fast path hands over (undefined) get the b64token check.
-    let auth: AuthContext | undefined
-    try {
-      auth = this.#validator.validateSync(token)
-    } catch (err) {
-      return this.#fail(isB64Token(token) ? err : new InvalidRequestError('malformed', this.#errors), request, reply, done)
-    }
-    if (auth !== undefined) return this.#check(policy, auth, token, request, reply, done)
-    if (!isB64Token(token)) return this.#fail(new InvalidRequestError('malformed', this.#errors), request, reply, done)
-    // Remembered per connection like a JWT's result, for as long as the introspection cache serves it.
-    const introspected = this.#validator.cachedIntrospectionEntry(token)
-    if (introspected !== undefined) {
-      this.#remember(connection, header, token, introspected)
-      return this.#check(policy, introspected.value, token, request, reply, done)
-    }
-    // Not remembered yet: a token sent once is not worth a memo; its second request (a cache hit) makes one.
-    this.#validator.validate(token).then(
-      (auth) => this.#check(policy, auth, token, request, reply, done),
-      (err) => this.#fail(err, request, reply, done)
-    )
+    if (!(decision instanceof Promise)) return this.#check(policy, decision, request, reply, done)
+    decision.then((auth) => this.#check(policy, auth, request, reply, done), (err) => this.#fail(err, request, reply, done))
   }
 
-  /** Lets the connection skip parsing and lookup next time, for as long as the token cache holds the result. */
-  #remember (connection: object | null | undefined, header: string | undefined, token: string, entry: Readonly<{ value: AuthContext, until: number }> | undefined): void {
-    if (this.#memo === null || connection == null || header === undefined || entry === undefined) return
-    this.#memo.remember(connection, { header, token, entry })
-  }
-
-  #check (policy: Policy, auth: AuthContext, token: string, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    request[kAuthState] = { token, auth }
-    const outcome = checkPolicy(policy, auth, this.#errors)
+  #check (policy: Policy, auth: AuthContext, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    request[kAuthState] = auth
+    const outcome = checkPolicy(policy, auth, { realm: this.#realm })
     if (outcome === null) {
       request.auth = auth
       return done()
@@ -152,12 +106,9 @@ export class Authenticator {
    * its own, so a failing request is not logged twice.
    */
   #fail (err: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    if (!(err instanceof OAuthGuardHTTPError)) {
-      // Unexpected: fail closed without saying why in the response; the detail tells the log.
-      const detail = err instanceof Error ? `unexpected ${err.name}: ${logSafe(err.message)}` : 'unexpected error'
-      err = new ProviderUnavailableError(this.#retryAfter, { cause: err, detail })
-    }
-    const error = (err as OAuthGuardHTTPError).withRealm(this.#errors.realm).withResourceMetadata(this.#resourceMetadata?.(request))
+    // Unexpected (a route's claims check, a bug): fail closed without saying why in the response; the detail tells the log.
+    const unexpected = err instanceof OAuthGuardHTTPError ? undefined : err instanceof Error ? `unexpected ${err.name}: ${logSafe(err.message)}` : 'unexpected error'
+    const error = asHTTPError(err, this.#retryAfter, { detail: unexpected }).withRealm(this.#realm).withResourceMetadata(this.#resourceMetadata?.(request))
     // Set on the reply too, so a custom error handler that builds its own reply keeps the challenge.
     reply.headers(error.headers)
     done(error)

@@ -26,7 +26,7 @@ export const ResourceOptionSchema = Type.String({ minLength: 1 })
 /** Schema of `resourceMetadata`. */
 export const ResourceMetadataOptionSchema = Type.Union([
   Type.Boolean(),
-  Type.Object({ maxAge: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false })
+  Type.Object({ maxAge: Type.Optional(Type.Integer({ minimum: 0, multipleOf: 1000 })) }, { additionalProperties: false })
 ])
 
 /** The options this file reads. */
@@ -38,7 +38,7 @@ export interface ResourceOptions {
 /** Resolved: `null` when off. */
 export interface ResolvedResourceMetadata {
   readonly resource: string
-  /** `Cache-Control: max-age` of the document, in seconds. */
+  /** `Cache-Control: max-age` of the document, in milliseconds (whole seconds: the header counts in seconds). */
   readonly maxAge: number
 }
 
@@ -56,7 +56,7 @@ export function resourceMetadataProblems (options: ResourceOptions): string[] {
   const settings = options.resourceMetadata as unknown
   if (settings !== null && typeof settings === 'object' && 'maxAge' in settings) {
     const { maxAge } = settings
-    if (!Number.isInteger(maxAge) || (maxAge as number) < 0) problems.push(`options.resourceMetadata.maxAge: expected an integer number of seconds >= 0, received ${String(JSON.stringify(maxAge))}`)
+    if (!Number.isInteger(maxAge) || (maxAge as number) < 0 || (maxAge as number) % 1000 !== 0) problems.push(`options.resourceMetadata.maxAge: expected milliseconds >= 0, a multiple of 1000 (Cache-Control max-age is in seconds), received ${String(JSON.stringify(maxAge))}`)
   }
   return problems
 }
@@ -97,7 +97,7 @@ export function serveResourceMetadata (fastify: FastifyInstance, settings: Resol
     // Not an error: some providers map the `resource` parameter to another audience.
     fastify.log.warn(`fastify-oauth-guard: the resource ${JSON.stringify(resource)} is not an accepted audience; tokens issued for it (RFC 8707) are refused unless your provider maps it to one`)
   }
-  const cacheControl = `public, max-age=${settings.maxAge}`
+  const cacheControl = `public, max-age=${settings.maxAge / 1000}`
   let document: string | undefined
 
   // Built once every route is known: the scopes come from them.

@@ -4,7 +4,8 @@
  */
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { InvalidOptionsError, ProviderUnavailableError } from '../errors.js'
+import { InvalidOptionsError } from '../errors.js'
+import { asHTTPError } from '../token/provider-failure.js'
 import { schemaProblems } from '../options.js'
 import { currentScheme, docsStateOf, refreshMetadata, type DocsState } from './docs-state.js'
 import { docsProblems, DocsOptionsSchema, resolveDocsOptions, type DocsOptions, type ResolvedDocsOptions } from './docs-options.js'
@@ -33,7 +34,7 @@ export interface OAuthGuardDocs {
   redirectURI (publicURL: string): string
   /**
    * Resolves once the provider's metadata is known (fetching it if needed), so that `app.swagger()`
-   * can build the document; rejects with {@link ProviderUnavailableError} while the provider is down.
+   * can build the document; rejects with `ProviderUnavailableError` while the provider is down.
    */
   ready (): Promise<void>
 }
@@ -45,7 +46,7 @@ const started = new WeakSet<DocsState>()
  * registering the plugin and before your routes; register Swagger UI on the same instance.
  * The security scheme needs the provider's metadata: it is fetched when the server gets ready
  * (waiting at most the `timeout` option); if the provider is down, the document is answered with
- * 503 until it is back, and `app.swagger()` throws {@link ProviderUnavailableError} (await
+ * 503 until it is back, and `app.swagger()` throws `ProviderUnavailableError` (await
  * `ready()` first). Not validated: that Swagger UI really is registered under `routePrefix`.
  * @see docs/swagger-ui-login.md
  * @example
@@ -78,7 +79,7 @@ export function oauthGuardDocs (fastify: FastifyInstance, options: DocsOptions =
       try {
         await refreshMetadata(state)
       } catch (err) {
-        throw new ProviderUnavailableError(state.guard.options.retryAfter, { cause: err })
+        throw asHTTPError(err, state.guard.options.retryAfter)
       }
     }
   }

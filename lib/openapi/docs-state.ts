@@ -6,7 +6,7 @@
  * marks routes that may refuse with 403 for reasons other than scopes.
  */
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
-import { ProviderUnavailableError } from '../errors.js'
+import { asHTTPError } from '../token/provider-failure.js'
 import type { Policy } from '../fastify/policy.js'
 import { kDocsRoute } from '../fastify/route-security.js'
 import { kAuthHook } from '../symbols.js'
@@ -57,12 +57,12 @@ export async function refreshMetadata (state: DocsState): Promise<AuthorizationS
   return metadata
 }
 
-/** The security scheme for `docs`; throws {@link ProviderUnavailableError} while the metadata is unknown. */
+/** The security scheme for `docs`; throws `ProviderUnavailableError` while the metadata is unknown. */
 export function currentScheme (state: DocsState, docs: ResolvedDocsOptions): OAuth2SecurityScheme {
   if (state.metadata === null) {
     // Not cached by @fastify/swagger when thrown: the next request gets a complete document.
     refreshMetadata(state).catch(() => {})
-    throw new ProviderUnavailableError(state.guard.options.retryAfter)
+    throw asHTTPError(new Error('The provider metadata is not known yet'), state.guard.options.retryAfter)
   }
   return buildSecurityScheme({
     metadata: state.metadata,
@@ -102,7 +102,7 @@ function documentNeedsMetadata (state: DocsState) {
       await refreshMetadata(state)
     } catch (err) {
       request.log.warn({ code: 'OAUTH_GUARD_PROVIDER_UNAVAILABLE', cause: (err as Error).name }, 'fastify-oauth-guard: the OpenAPI document waits for the identity provider metadata')
-      const error = new ProviderUnavailableError(state.guard.options.retryAfter, { cause: err })
+      const error = asHTTPError(err, state.guard.options.retryAfter)
       reply.headers(error.headers)
       throw error
     }

@@ -75,7 +75,7 @@ export function registerTokenRelay (fastify: FastifyInstance, routePrefix: strin
       const answer = typeof endpoint === 'string' ? await forward(endpoint, built.form, built.authorization, timeout) : null
       if (answer === null) {
         request.log.warn({ code: 'OAUTH_GUARD_PROVIDER_UNAVAILABLE' }, 'fastify-oauth-guard: token relay: the token endpoint could not be reached or answered no JSON')
-        return await reply.code(503).header('retry-after', String(retryAfter)).send(oauthError('temporarily_unavailable', 'The identity provider is unavailable, retry later'))
+        return await reply.code(503).header('retry-after', String(Math.ceil(retryAfter / 1000))).send(oauthError('temporarily_unavailable', 'The identity provider is unavailable, retry later'))
       }
       return await reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body)
     })

@@ -39,12 +39,9 @@ export const DEFAULT_CLAIM_NAMES: ClaimNames = Object.freeze({
  * included: a malformed claim is not "no scopes").
  *
  * The context is a class instance and its lists come from `split`, `slice` or a shared empty
- * array, never from an object or array literal: V8 tracks the survival of objects per literal
- * ("allocation site") and, once most of them outlive a scavenge (as when the token cache admits
- * every token), allocates that literal's objects in the old generation from then on. When the
- * cache later refuses new tokens (full, doorkeeper), each request's context would still be born
- * old and keep its claims and token alive past the next scavenge: measured, ~1.2 KB promoted per
- * request and scavenges 3× longer in the many-tokens benchmark (docs/performance.md).
+ * array, never from an object or array literal, so that V8 does not pretenure them: a context
+ * must be able to die young when the cache does not keep it (docs/performance.md, "allocation-site
+ * pretenuring").
  */
 export function buildAuthContext (claims: AccessTokenClaims, token: string, names: ClaimNames, method: ValidationMethod): AuthContext {
   const clientId = readClientId(claims, names.clientId)

@@ -2,7 +2,7 @@
  * JSON over HTTP to the identity provider, with Node's built-in fetch (undici): a bounded
  * time, a bounded body and no redirects, since a redirect could send us to another host.
  */
-import { duplicateName } from './json-members.js'
+import { repeatsMemberName } from './jws-segment.js'
 
 /** Default time allowed for one request to the identity provider, in milliseconds. */
 export const DEFAULT_TIMEOUT = 5000
@@ -73,7 +73,7 @@ export async function fetchJSON (url: string, request: JSONRequest = {}): Promis
     throw new ProviderRequestError('invalid-json', url)
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ProviderRequestError('invalid-json', url)
-  if (request.uniqueMembers === true && duplicateName(text)) throw new ProviderRequestError('duplicate-members', url)
+  if (request.uniqueMembers === true && repeatsMemberName(text)) throw new ProviderRequestError('duplicate-members', url)
   return body as Record<string, unknown>
 }
 

@@ -1,25 +1,27 @@
 /**
  * A bounded, expiring cache of remote answers, with concurrent loads of one key coalesced into a
- * single request. Built for RFC 7662 introspection (keys are SHA-256 digests of tokens, see
- * {@link tokenKey}, and values never hold the token); `request.userinfo()` uses it too.
+ * single request: two {@link LocalStore}s (answers and refusals) and the loads in flight. Built
+ * for RFC 7662 introspection (keys are SHA-256 digests of tokens, see {@link tokenKey}, and
+ * values never hold the token); `request.userinfo()` uses it too.
  *
  * Positive answers live until the earlier of their own deadline (a token's `exp`) and `maxTTL`;
- * negative ones (`active: false`, wrong audience...) for `negativeTTL`, in a separate map, so a
+ * negative ones (`active: false`, wrong audience...) for `negativeTTL`, in a separate store, so a
  * flood of bad tokens can neither hammer the provider nor evict the good entries. Failures (the
  * provider is down) are never cached. When full, the oldest entries go first.
  *
  * @see RFC 7662 §4 (caching introspection responses, and the revocation trade-off)
  */
 import { hash } from 'node:crypto'
+import { LocalStore, type StoreEntry } from './cache-store.js'
 
-/** Default longest time an introspection answer is trusted, in seconds (bounds revocation delay). */
-export const DEFAULT_INTROSPECTION_CACHE_MAX_TTL = 60
+/** Default longest time an introspection answer is trusted, in milliseconds (bounds revocation delay). */
+export const DEFAULT_INTROSPECTION_CACHE_MAX_TTL = 60_000
 /** Default largest number of cached positive answers (negative ones have as many again). */
 export const DEFAULT_INTROSPECTION_CACHE_MAX_ENTRIES = 10_000
 /** Default memory budget of the positive answers, in estimated bytes (16 MiB). */
 export const DEFAULT_INTROSPECTION_CACHE_MAX_BYTES = 16 * 1024 * 1024
-/** Default time a refused token is remembered as refused, in seconds. */
-export const DEFAULT_NEGATIVE_CACHE_TTL = 5
+/** Default time a refused token is remembered as refused, in milliseconds. */
+export const DEFAULT_NEGATIVE_CACHE_TTL = 5_000
 
 /** The cache key of a token: its SHA-256, base64url. The raw token is never a key. */
 export function tokenKey (token: string): string {
@@ -35,31 +37,31 @@ export type Outcome<T> =
   | { readonly active: true, readonly value: T, /** Epoch ms after which `value` is dead; `Infinity` if unknown. */ readonly until: number, /** Estimated size. */ readonly bytes: number }
   | { readonly active: false, readonly reason: RefusalReason }
 
-/** Options of {@link OutcomeCache}; `0` disables the matching half. */
+/** Options of {@link OutcomeCache}; a duration of `0` disables the matching half. */
 export interface OutcomeCacheOptions {
-  /** Milliseconds. */
+  /** Longest time a positive outcome is served, in milliseconds. */
   maxTTL: number
-  /** Milliseconds. */
+  /** Time a negative outcome is served, in milliseconds. */
   negativeTTL: number
+  /** Most positive outcomes held (and, apart, as many negative ones). */
   maxEntries: number
   /** Estimated bytes of positive values. */
   maxBytes: number
 }
 
-/** A positive entry; `until` drops to 0 once it leaves the cache, so whoever holds it sees it dead. */
-interface Positive<T> { value: T, until: number, bytes: number }
-interface Negative { reason: RefusalReason, until: number }
+/** What a remembered refusal costs, in estimated bytes (its key and entry). */
+const NEGATIVE_ENTRY_BYTES = 128
 
-/** See the module comment. */
+/** See the module comment: two {@link LocalStore}s and the loads in flight. */
 export class OutcomeCache<T> {
-  readonly #options: OutcomeCacheOptions
-  readonly #positive = new Map<string, Positive<T>>()
-  readonly #negative = new Map<string, Negative>()
+  readonly #positive: LocalStore<T>
+  /** Apart, so a flood of refused keys never evicts a positive answer. */
+  readonly #negative: LocalStore<RefusalReason>
   readonly #loading = new Map<string, Promise<Outcome<T>>>()
-  #bytes = 0
 
   constructor (options: OutcomeCacheOptions) {
-    this.#options = options
+    this.#positive = new LocalStore({ maxEntries: options.maxEntries, maxBytes: options.maxBytes, maxAge: options.maxTTL })
+    this.#negative = new LocalStore({ maxEntries: options.maxEntries, maxBytes: options.maxEntries * NEGATIVE_ENTRY_BYTES, maxAge: options.negativeTTL })
   }
 
   /** Positive entries held (expired ones included until swept). */
@@ -74,7 +76,7 @@ export class OutcomeCache<T> {
 
   /** Estimated bytes of the positive entries. */
   get bytes (): number {
-    return this.#bytes
+    return this.#positive.bytes
   }
 
   /** Loads in flight. */
@@ -84,31 +86,20 @@ export class OutcomeCache<T> {
 
   /** The live cached outcome of `key`, if any. */
   get (key: string): Outcome<T> | undefined {
-    const now = Date.now()
     const positive = this.#positive.get(key)
-    if (positive !== undefined) {
-      if (now < positive.until) return { active: true, value: positive.value, until: positive.until, bytes: positive.bytes }
-      this.#deletePositive(key, positive)
-    }
+    if (positive !== undefined) return { active: true, value: positive.value, until: positive.until, bytes: positive.bytes }
     const negative = this.#negative.get(key)
-    if (negative !== undefined) {
-      if (now < negative.until) return { active: false, reason: negative.reason }
-      this.#negative.delete(key)
-    }
-    return undefined
+    return negative === undefined ? undefined : { active: false, reason: negative.value }
   }
 
-  /**
-   * The live positive entry of `key` itself, without allocating: its value and the epoch
-   * milliseconds until which it may be served. The object stays current: once the entry is
-   * deleted, replaced, evicted or cleared, its `until` becomes 0 (fastify/connection-memo.ts).
-   */
-  entry (key: string): Readonly<{ value: T, until: number }> | undefined {
-    const positive = this.#positive.get(key)
-    if (positive === undefined) return undefined
-    if (Date.now() < positive.until) return positive
-    this.#deletePositive(key, positive)
-    return undefined
+  /** The live positive entry of `key` itself, without allocating. */
+  entry (key: string): StoreEntry<T> | undefined {
+    return this.#positive.get(key)
+  }
+
+  /** Whether a positive entry handed out by {@link OutcomeCache.entry} is still the live one of its key. */
+  holds (entry: StoreEntry<T>): boolean {
+    return this.#positive.holds(entry)
   }
 
   /**
@@ -132,47 +123,23 @@ export class OutcomeCache<T> {
 
   /** Forgets `key` (both halves). */
   delete (key: string): void {
-    const positive = this.#positive.get(key)
-    if (positive !== undefined) this.#deletePositive(key, positive)
+    this.#positive.delete(key)
     this.#negative.delete(key)
   }
 
   /** Forgets everything. Loads in flight still complete and are stored. */
   clear (): void {
-    for (const entry of this.#positive.values()) entry.until = 0
     this.#positive.clear()
     this.#negative.clear()
-    this.#bytes = 0
   }
 
   #store (key: string, outcome: Outcome<T>): void {
-    const now = Date.now()
-    const { maxTTL, negativeTTL, maxEntries, maxBytes } = this.#options
     if (!outcome.active) {
-      if (negativeTTL <= 0) return
-      this.#negative.delete(key)
-      this.#negative.set(key, { reason: outcome.reason, until: now + negativeTTL })
-      for (const oldest of this.#negative.keys()) {
-        if (this.#negative.size <= maxEntries) break
-        this.#negative.delete(oldest)
-      }
+      this.#negative.set(key, outcome.reason, Infinity, NEGATIVE_ENTRY_BYTES)
       return
     }
-    const until = Math.min(outcome.until, now + maxTTL)
-    if (!(until > now) || outcome.bytes > maxBytes) return
     // A newer answer replaces whatever the key held (e.g. a refusal of a token that became valid).
-    this.delete(key)
-    this.#positive.set(key, { value: outcome.value, until, bytes: outcome.bytes })
-    this.#bytes += outcome.bytes
-    for (const [oldest, entry] of this.#positive) {
-      if (this.#positive.size <= maxEntries && this.#bytes <= maxBytes) break
-      this.#deletePositive(oldest, entry)
-    }
-  }
-
-  #deletePositive (key: string, entry: Positive<T>): void {
-    this.#positive.delete(key)
-    this.#bytes -= entry.bytes
-    entry.until = 0
+    this.#negative.delete(key)
+    this.#positive.set(key, outcome.value, outcome.until, outcome.bytes)
   }
 }

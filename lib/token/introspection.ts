@@ -27,16 +27,17 @@
  *
  * Answers are cached by {@link OutcomeCache} under a SHA-256 of the token; a cached answer is
  * honoured until `min(exp, cacheMaxTTL)`, so a revoked token keeps working for at most
- * `cacheMaxTTL` seconds (none with `cacheMaxTTL: 0`).
+ * `cacheMaxTTL` milliseconds (none with `cacheMaxTTL: 0`).
  *
  * @see RFC 7662 §2 (request and response), §4 (security considerations: caching, audience)
  * @see RFC 6749 §2.3.1 (client password authentication), RFC 9449 §7 (bound tokens)
  */
-import { InvalidTokenError, ProviderUnavailableError, TokenExpiredError, type HTTPErrorOptions } from '../errors.js'
-import type { TokenIntrospector } from './access-token-validator.js'
+import { InvalidTokenError, TokenExpiredError, type HTTPErrorOptions } from '../errors.js'
 import { withToken, type AccessTokenClaims, type AuthContext } from './auth-context.js'
+import type { StoreEntry } from './cache-store.js'
 import { buildAuthContext, type ClaimNames } from './claims.js'
 import { fetchJSON, ProviderRequestError } from './http.js'
+import { asHTTPError } from './provider-failure.js'
 import { DEFAULT_INTROSPECTION_REQUESTS_PER_SECOND, RequestBudget } from './request-budget.js'
 import {
   DEFAULT_INTROSPECTION_CACHE_MAX_BYTES,
@@ -59,7 +60,7 @@ export const DEFAULT_INTROSPECTION_AUTH_METHOD: IntrospectionAuthMethod = 'clien
  * The `introspection` plugin option: how the API calls the introspection endpoint, and how long it
  * trusts an answer. Required with `validation: 'introspection'` or `'auto'`.
  * @example
- * { clientId: 'my-api', clientSecret: process.env.INTROSPECTION_SECRET, cacheMaxTTL: 30 }
+ * { clientId: 'my-api', clientSecret: process.env.INTROSPECTION_SECRET, cacheMaxTTL: 30_000 }
  */
 export interface IntrospectionOptions {
   /** The API's own client ID at the authorization server. */
@@ -69,8 +70,8 @@ export interface IntrospectionOptions {
   /** Default `client_secret_basic` (RFC 6749 §2.3.1); `client_secret_post` sends both in the form. */
   authMethod?: IntrospectionAuthMethod
   /**
-   * Longest time an answer is trusted, in seconds; never past the token's `exp`. This is how long
-   * a revoked token may still be accepted. Default 60; `0` asks the provider on every request
+   * Longest time an answer is trusted, in milliseconds; never past the token's `exp`. This is how
+   * long a revoked token may still be accepted. Default 60000; `0` asks the provider on every request
    * (concurrent requests with one token still share one call).
    */
   cacheMaxTTL?: number
@@ -78,7 +79,7 @@ export interface IntrospectionOptions {
   cacheMaxEntries?: number
   /** Memory budget of the kept answers, in estimated bytes. Default 16 MiB. */
   cacheMaxBytes?: number
-  /** Time a refused token (`active: false`, wrong audience, expired...) is refused without asking again, in seconds. Default 5; `0` disables. */
+  /** Time a refused token (`active: false`, wrong audience, expired...) is refused without asking again, in milliseconds. Default 5000; `0` disables. */
   negativeCacheTTL?: number
   /**
    * Most introspection requests per second (and in one burst) for tokens not in the cache; past
@@ -108,12 +109,12 @@ export interface ResolvedIntrospectionOptions {
   /** Not enumerable in the resolved options, so logging them does not print it. */
   readonly clientSecret: string
   readonly authMethod: IntrospectionAuthMethod
-  /** Seconds; 0: answers are not cached. */
+  /** Milliseconds; 0: answers are not cached. */
   readonly cacheMaxTTL: number
   readonly cacheMaxEntries: number
   /** Estimated bytes. */
   readonly cacheMaxBytes: number
-  /** Seconds; 0: refusals are not cached. */
+  /** Milliseconds; 0: refusals are not cached. */
   readonly negativeCacheTTL: number
   /** Requests per second; 0: no limit. */
   readonly maxRequestsPerSecond: number
@@ -124,11 +125,11 @@ export interface IntrospectorOptions {
   issuer: string
   /** `null`: the audience check was explicitly waived. */
   audience: readonly string[] | null
-  /** Seconds. */
+  /** Milliseconds. */
   clockTolerance: number
   /** Milliseconds per request. */
   timeout: number
-  /** Seconds, for the `Retry-After` of a 503. */
+  /** Milliseconds, for the `Retry-After` of a 503 (sent in seconds). */
   retryAfter: number
   realm: string | undefined
   claims: ClaimNames
@@ -177,7 +178,7 @@ function answerAbout (err: ProviderRequestError): 'token' | 'credentials' | 'pro
 }
 
 /** RFC 7662 client of one authorization server; see the module comment. */
-export class Introspector implements TokenIntrospector {
+export class Introspector {
   readonly #options: IntrospectorOptions
   readonly #errors: HTTPErrorOptions
   /** Exposed for tests and metrics: sizes only, never keys. */
@@ -191,18 +192,22 @@ export class Introspector implements TokenIntrospector {
     this.#options = options
     this.#errors = { realm: options.realm }
     const { cacheMaxTTL, negativeCacheTTL, cacheMaxEntries, cacheMaxBytes } = options.credentials
-    this.cache = new OutcomeCache({ maxTTL: cacheMaxTTL * 1000, negativeTTL: negativeCacheTTL * 1000, maxEntries: cacheMaxEntries, maxBytes: cacheMaxBytes })
+    this.cache = new OutcomeCache({ maxTTL: cacheMaxTTL, negativeTTL: negativeCacheTTL, maxEntries: cacheMaxEntries, maxBytes: cacheMaxBytes })
   }
 
   /**
-   * The cached positive answer for `token`, without any I/O (the hot path of a warm cache), as an
-   * entry the caller may keep (fastify/connection-memo.ts): the answer with the token put back,
-   * and `until`, the epoch milliseconds until which the cache serves it; `until` reads 0 as soon
-   * as the cache lets the answer go (expired, evicted, deleted).
+   * The cached positive answer for `token`, without any I/O (the hot path of a warm cache): the
+   * context with the token put back, and the cache's entry, which the connection memo may keep and
+   * check with `cache.holds(entry)`.
    */
-  cachedEntry (token: string): Readonly<{ value: AuthContext, until: number }> | undefined {
+  cached (token: string): { auth: AuthContext, entry: StoreEntry<CachedAuth> } | undefined {
     const entry = this.cache.entry(tokenKey(token))
-    return entry === undefined ? undefined : new LiveAnswer(withToken(entry.value, token), entry)
+    return entry === undefined ? undefined : { auth: withToken(entry.value, token), entry }
+  }
+
+  /** Forgets the answer for `token` (the provider refused it elsewhere, e.g. at userinfo). */
+  forget (token: string): void {
+    this.cache.delete(tokenKey(token))
   }
 
   /**
@@ -217,13 +222,11 @@ export class Introspector implements TokenIntrospector {
 
   async #introspect (token: string): Promise<Outcome<CachedAuth>> {
     if (!this.#budget.take()) {
-      throw new ProviderUnavailableError(this.#options.retryAfter, { cause: new Error('Introspection request budget spent (introspection.maxRequestsPerSecond)') })
+      throw asHTTPError(new Error('Introspection request budget spent (introspection.maxRequestsPerSecond)'), this.#options.retryAfter)
     }
     const endpoint = await this.#options.endpoint()
     if (typeof endpoint !== 'string') {
-      throw new ProviderUnavailableError(this.#options.retryAfter, {
-        cause: new Error('The provider metadata has no introspection_endpoint; set options.metadata.introspection_endpoint')
-      })
+      throw asHTTPError(new Error('The provider metadata has no introspection_endpoint; set options.metadata.introspection_endpoint'), this.#options.retryAfter)
     }
     const { clientId, clientSecret, authMethod } = this.#options.credentials
     const form: Record<string, string> = { token, token_type_hint: 'access_token' }
@@ -260,7 +263,8 @@ export class Introspector implements TokenIntrospector {
 
   #check (claims: AccessTokenClaims): Outcome<CachedAuth> {
     const refused = (reason: RefusalReason): Outcome<CachedAuth> => ({ active: false, reason })
-    const { issuer, audience, clockTolerance, credentials } = this.#options
+    const { issuer, audience, credentials } = this.#options
+    const clockTolerance = this.#options.clockTolerance / 1000
     if (claims.active !== true) return refused('invalid')
     for (const name of STRING_MEMBERS) {
       if (claims[name] !== undefined && typeof claims[name] !== 'string') return refused('invalid')
@@ -281,7 +285,7 @@ export class Introspector implements TokenIntrospector {
 
     const until = claims.exp === undefined ? Infinity : claims.exp * 1000
     // Without exp, expiresAt is honest about what we know: the answer is relied on for cacheMaxTTL.
-    const exp = claims.exp ?? Math.floor(now + credentials.cacheMaxTTL)
+    const exp = claims.exp ?? Math.floor(now + credentials.cacheMaxTTL / 1000)
     let context: AuthContext
     try {
       context = buildAuthContext({ ...claims, exp }, '', this.#options.claims, 'introspection')
@@ -294,21 +298,6 @@ export class Introspector implements TokenIntrospector {
 
   #refusal (reason: RefusalReason): InvalidTokenError | TokenExpiredError {
     return reason === 'expired' ? new TokenExpiredError(this.#errors) : new InvalidTokenError(this.#errors)
-  }
-}
-
-/** A cached answer with its token, live as long as the cache entry it was made from. */
-class LiveAnswer {
-  readonly value: AuthContext
-  readonly #entry: Readonly<{ until: number }>
-
-  constructor (value: AuthContext, entry: Readonly<{ until: number }>) {
-    this.value = value
-    this.#entry = entry
-  }
-
-  get until (): number {
-    return this.#entry.until
   }
 }
 

@@ -12,8 +12,16 @@
  *
  * Keys come only from `jwks_uri`: `jwk`, `jku`, `x5u` and `x5c` token headers are never used.
  *
+ * Which key a token gets is jose's choice (`createLocalJWKSet`, by the header's `alg` and `kid`:
+ * `kty`, `crv`, `alg`, `use` and `key_ops` of the keys). For the node:crypto fast path
+ * (fast-verifier.ts), {@link JWKSCache.verificationKey} turns that choice into a node:crypto
+ * `KeyObject` and {@link JWKSCache.knownKey} answers it again without waiting, for as long as the
+ * same key set is held and needs no refresh: jose's documented selection depends on the set and
+ * on those two header parameters only.
+ *
  * @see RFC 7517 §5 (JWK Set), RFC 7515 §4.1 (header parameters)
  */
+import { KeyObject } from 'node:crypto'
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose'
 import { fetchJSON, ProviderRequestError } from './http.js'
 
@@ -56,6 +64,10 @@ export class JWKSCache {
   #lastFailed = false
   #lastError: unknown
   #pending: Promise<void> | undefined
+  /** Keys jose chose from the current set, by `alg` then `kid`; replaced with each new set. */
+  #known = new Map<string, Map<string, KeyObject>>()
+  /** Counts the sets fetched, so a choice made across a refetch is not remembered for the new set. */
+  #sets = 0
   /** Number of JWKS requests made, for tests and metrics. */
   fetches = 0
 
@@ -65,7 +77,10 @@ export class JWKSCache {
   }
 
   /** The key for a token header, in the shape jose's `jwtVerify` accepts as its key function. */
-  readonly key = async (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<ResolvedKey> => {
+  readonly key = async (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<ResolvedKey> => (await this.#lookup(header, input)).key
+
+  /** The key for a header, and the number of the key set it was chosen from. */
+  async #lookup (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<{ key: ResolvedKey, set: number }> {
     if (this.#resolver === undefined) {
       if (this.#backingOff()) throw new JWKSUnavailableError(this.#lastError)
       await this.#reload()
@@ -73,7 +88,7 @@ export class JWKSCache {
       await this.#reload().catch(() => {})
     }
     try {
-      return await this.#resolver!(header, input)
+      return await this.#resolveIn(header, input)
     } catch (err) {
       if (!(err instanceof errors.JWKSNoMatchingKey)) throw err
       // An unknown kid may be a rotation we have not seen yet; during an outage it must not read as forged.
@@ -82,17 +97,41 @@ export class JWKSCache {
         throw err
       }
       await this.#reload()
-      return await this.#resolver!(header, input)
+      return await this.#resolveIn(header, input)
     }
   }
 
+  async #resolveIn (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<{ key: ResolvedKey, set: number }> {
+    const set = this.#sets
+    return { key: await this.#resolver!(header, input), set }
+  }
+
   /**
-   * The identity of the key set `key` resolves from, while it needs no refresh; `undefined` when
-   * none is held or it is older than `maxAge`. What `key` resolved for a header's `alg` and `kid`
-   * stays valid as long as this does not change (fast-verifier.ts reuses it without calling `key`).
+   * The key {@link JWKSCache.key} chooses for a token header, as a node:crypto `KeyObject` (made
+   * from jose's CryptoKey with `KeyObject.from`); remembered for {@link JWKSCache.knownKey} when
+   * the header has a string `kid`. Rejects as `key` does.
    */
-  get generation (): object | undefined {
-    return this.#resolver !== undefined && Date.now() - this.#fetchedAt <= this.#options.maxAge ? this.#resolver : undefined
+  async verificationKey (header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<KeyObject> {
+    const { key, set } = await this.#lookup(header, input)
+    const keyObject = KeyObject.from(key as CryptoKey)
+    const { alg, kid } = header
+    // Remembered only if the set it was chosen from is still the current one.
+    if (typeof alg === 'string' && typeof kid === 'string' && set === this.#sets) {
+      let byKid = this.#known.get(alg)
+      if (byKid === undefined) this.#known.set(alg, byKid = new Map())
+      byKid.set(kid, keyObject)
+    }
+    return keyObject
+  }
+
+  /**
+   * The key {@link JWKSCache.verificationKey} gave for this `alg` and `kid`, without waiting, while
+   * the same key set is held and is no older than `maxAge`; `undefined` otherwise (then
+   * `verificationKey` refreshes the set or looks the key up).
+   */
+  knownKey (alg: string, kid: string): KeyObject | undefined {
+    if (Date.now() - this.#fetchedAt > this.#options.maxAge) return undefined
+    return this.#known.get(alg)?.get(kid)
   }
 
   /** True shortly after a failed fetch: an outage costs the provider one request per backoff, not one per token. */
@@ -115,6 +154,8 @@ export class JWKSCache {
       const jwks = await fetchJSON(uri, { timeout: this.#options.timeout })
       if (!Array.isArray(jwks.keys)) throw new ProviderRequestError('invalid-json', uri)
       this.#resolver = createLocalJWKSet(jwks as unknown as JSONWebKeySet)
+      this.#known = new Map()
+      this.#sets++
       this.#fetchedAt = Date.now()
       this.#lastFailed = false
     } catch (err) {

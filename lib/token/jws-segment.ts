@@ -1,14 +1,54 @@
 /**
  * Reading the segments of a compact JWS exactly as jose does, for the node:crypto fast path
  * (fast-verifier.ts): only segments in the base64url alphabet, for which Buffer's lenient decoder
- * and jose's strict one give the same bytes, and JSON objects read from strict UTF-8. It also tells whether a
- * JSON text names a top-level member twice, the check json-members.ts makes on jose's results.
+ * and jose's strict one give the same bytes, and JSON objects read from strict UTF-8. It also holds
+ * the package's one definition of a compact JWS's shape, and its one scan for a top-level member
+ * named twice (RFC 7519 §4: claim names must be unique), used on both verification paths.
  *
  * @see RFC 7515 §2 (base64url without padding), §5.2 steps 2–4; RFC 7519 §4; RFC 8259 §4
  */
 import { isAscii } from 'node:buffer'
 
 const strictUTF8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Three base64url segments without padding (RFC 7515 §7.1), the signature possibly empty (refused later by the algorithm check). */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+
+/** Whether `token` has the shape of a compact JWS; anything else (JWE, opaque tokens, garbage) is not a JWT here. */
+export function isCompactJWS (token: string): boolean {
+  return COMPACT_JWS.test(token)
+}
+
+/**
+ * Whether the header or the payload of compact JWS `token` names a top-level member twice. For a
+ * token jose already parsed (the segments are base64url JSON objects); `false` for anything else.
+ * `JSON.parse` silently keeps the last duplicate while another parser (the provider's, a gateway's)
+ * may keep the first, so the same signed bytes could mean two things: refused.
+ */
+export function hasRepeatedMembers (token: string): boolean {
+  const dot1 = token.indexOf('.')
+  const dot2 = token.indexOf('.', dot1 + 1)
+  if (dot1 === -1 || dot2 === -1) return false
+  return repeatsIn(token.slice(0, dot1)) || repeatsIn(token.slice(dot1 + 1, dot2))
+}
+
+function repeatsIn (segment: string): boolean {
+  return repeatsMemberName(Buffer.from(segment, 'base64url').toString('utf8'))
+}
+
+/**
+ * Whether JSON text `json` is an object that names a top-level member twice (names compared after
+ * unescaping); `false` for any other text. For JSON read like claims (introspection answers).
+ */
+export function repeatsMemberName (json: string): boolean {
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch {
+    return false
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && repeatsMember(json, value)
+}
 
 /**
  * The bytes of a base64url segment (RFC 7515 §2: its alphabet only, no padding), for which
@@ -48,10 +88,9 @@ export function parseObject (bytes: Buffer, asciiOnly: boolean): Segment | undef
 }
 
 /**
- * Whether the JSON text of `value` has more top-level members than `value` has keys, i.e. names
- * a member twice (`JSON.parse` keeps the last; names are compared after unescaping, as they
- * collapse into one key). The same verdict as json-members.ts, by counting the top-level commas
- * instead of collecting names; strings are skipped whole with `indexOf`.
+ * Whether the JSON text of object `value` has more top-level members than `value` has keys, i.e.
+ * names a member twice (`JSON.parse` keeps the last; names are compared after unescaping, as they
+ * collapse into one key): the top-level commas are counted, strings skipped whole with `indexOf`.
  */
 function repeatsMember (json: string, value: object): boolean {
   const keys = Object.keys(value).length

@@ -18,17 +18,14 @@ import { decodeProtectedHeader, jwtVerify, errors, type JWTPayload, type JWTVeri
 import { InvalidTokenError, TokenExpiredError } from '../errors.js'
 import { FastJWTVerifier, isFutureIat, KEY_NEEDED } from './fast-verifier.js'
 import type { JWKSCache } from './jwks-cache.js'
-import { hasDuplicateMembers } from './json-members.js'
+import { hasRepeatedMembers, isCompactJWS } from './jws-segment.js'
 import { claimDetail, DUPLICATE_MEMBERS_DETAIL, logSafe, SIGNATURE_DETAIL, typeDetail, type ClaimExpectations } from './refusal-detail.js'
 
 /** Default allowed algorithms: every asymmetric JWS algorithm. `none` and HS* are never allowed. */
 export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])
 
-/** Three base64url segments without padding, the signature possibly empty (then refused by the algorithm check). */
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
-
-/** Default clock tolerance for `exp` and `nbf`, in seconds. */
-export const DEFAULT_CLOCK_TOLERANCE = 5
+/** Default clock tolerance for `exp` and `nbf`, in milliseconds. */
+export const DEFAULT_CLOCK_TOLERANCE = 5_000
 
 /** Options of {@link JWTVerifier}. */
 export interface JWTVerifierOptions {
@@ -36,7 +33,7 @@ export interface JWTVerifierOptions {
   /** Accepted audiences; `null` when the check was explicitly waived. */
   audience: readonly string[] | null
   algorithms: readonly string[]
-  /** Seconds. */
+  /** Milliseconds. */
   clockTolerance: number
   /** Require `typ: at+jwt` (RFC 9068 §2.1) instead of also accepting `JWT` or no `typ`. */
   requireAccessTokenType: boolean
@@ -52,19 +49,18 @@ export class JWTVerifier {
   readonly #strictType: boolean
   readonly #fast: FastJWTVerifier | null
   readonly #expected: ClaimExpectations
-  /** The last fast-path header whose `typ` passed: that path hands out one object per header text, never changed. */
-  #typedHeader: object | undefined
 
   constructor (options: JWTVerifierOptions) {
     this.#keys = options.keys
     this.#fast = options.fastPath === false ? null : new FastJWTVerifier(options)
     this.#strictType = options.requireAccessTokenType
-    this.#expected = { issuer: options.issuer, audience: options.audience, clockTolerance: options.clockTolerance }
+    // jose and the claims count in seconds.
+    this.#expected = { issuer: options.issuer, audience: options.audience, clockTolerance: options.clockTolerance / 1000 }
     this.#options = {
       issuer: options.issuer,
       audience: options.audience === null ? undefined : [...options.audience],
       algorithms: [...options.algorithms],
-      clockTolerance: options.clockTolerance,
+      clockTolerance: options.clockTolerance / 1000,
       requiredClaims: ['exp']
     }
   }
@@ -78,12 +74,12 @@ export class JWTVerifier {
     let checkedMembers = false
     try {
       // The fast path (fast-verifier.ts) rules as the jose path below would, repeated members
-      // included, or hands the token over (undefined); it only takes tokens COMPACT_JWS accepts.
+      // included, or hands the token over (undefined); it only takes compact JWS.
       result = this.#fast === null ? undefined : await this.#fast.verify(token)
       checkedMembers = result !== undefined
       if (result === undefined) {
         // jose's base64url decoding tolerates padding; a compact JWS never has any (RFC 7515 §2).
-        if (!COMPACT_JWS.test(token)) throw new InvalidTokenError({ detail: 'token: not a compact JWS (three base64url segments without padding)' })
+        if (!isCompactJWS(token)) throw new InvalidTokenError({ detail: 'token: not a compact JWS (three base64url segments without padding)' })
         result = await jwtVerify(token, this.#keys.key, this.#options)
         // In the fast path's order (claims, iat, repeated members), so both name the same check.
         if (isFutureIat(result.payload.iat, this.#expected.clockTolerance)) {
@@ -93,7 +89,7 @@ export class JWTVerifier {
     } catch (err) {
       throw this.#mapJoseError(err, token)
     }
-    if (!checkedMembers && hasDuplicateMembers(token)) throw new InvalidTokenError({ detail: DUPLICATE_MEMBERS_DETAIL })
+    if (!checkedMembers && hasRepeatedMembers(token)) throw new InvalidTokenError({ detail: DUPLICATE_MEMBERS_DETAIL })
     if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError({ detail: typeDetail(result.protectedHeader.typ, this.#strictType) })
     return result.payload
   }
@@ -112,10 +108,7 @@ export class JWTVerifier {
     }
     if (result === undefined || result === KEY_NEEDED) return undefined
     const header = result.protectedHeader
-    if (header !== this.#typedHeader) {
-      if (!this.#acceptsType(header.typ)) throw new InvalidTokenError({ detail: typeDetail(header.typ, this.#strictType) })
-      this.#typedHeader = header
-    }
+    if (!this.#acceptsType(header.typ)) throw new InvalidTokenError({ detail: typeDetail(header.typ, this.#strictType) })
     return result.payload
   }
 

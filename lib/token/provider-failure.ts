@@ -1,9 +1,18 @@
 /**
- * One log-safe sentence naming the real cause of a failed request to the identity provider:
+ * Failures that are no verdict on a token, in one place: what they become (503, failing closed)
+ * and how they are described in the log.
+ *
+ * {@link asHTTPError} is the one mapping of such a failure to an answer: the identity provider
+ * could not be reached, answered badly, or something failed unexpectedly. Such a token was neither
+ * accepted nor found invalid, so the answer is 503 with `Retry-After`
+ * ({@link ProviderUnavailableError}), without calling a good token bad.
+ *
+ * {@link describeProviderFailure} gives one log-safe sentence naming the real cause of a failed request to the identity provider:
  * connection refused, DNS, TLS, timeout, an HTTP status, a redirect, a bad body, an issuer
  * mismatch (both strings) or a refused endpoint URL. Walks the `cause` chain that fetch (undici),
  * {@link ProviderRequestError} and the JWKS cache build, so the log line does not need a stack.
  */
+import { OAuthGuardHTTPError, ProviderUnavailableError, type HTTPErrorOptions } from '../errors.js'
 import { IssuerMismatchError, UnsafeEndpointError } from './discovery.js'
 import { ProviderRequestError } from './http.js'
 import { JWKSUnavailableError } from './jwks-cache.js'
@@ -11,6 +20,17 @@ import { logSafe } from './refusal-detail.js'
 
 /** Node's error codes for a failed DNS lookup. */
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL'])
+
+/**
+ * `err` itself when it already is one of this package's HTTP errors (a verdict), else a
+ * {@link ProviderUnavailableError} carrying `err` as its `cause` and, as its `detail`, the
+ * description of {@link describeProviderFailure} unless `options.detail` says otherwise.
+ * @param retryAfter - milliseconds (a whole number of seconds, as the options demand), sent as `Retry-After` in seconds
+ */
+export function asHTTPError (err: unknown, retryAfter: number, options: HTTPErrorOptions = {}): OAuthGuardHTTPError {
+  if (err instanceof OAuthGuardHTTPError) return err
+  return new ProviderUnavailableError(Math.ceil(retryAfter / 1000), { ...options, cause: err, detail: options.detail ?? describeProviderFailure(err) })
+}
 
 /** Describes `err` (any error a provider request can end with); never a response body or a token. */
 export function describeProviderFailure (err: unknown): string {

@@ -8,8 +8,8 @@
 
 /** Path prefix of the metadata document (RFC 9728 §3). */
 export const WELL_KNOWN_RESOURCE_METADATA = '/.well-known/oauth-protected-resource'
-/** Default `max-age` of the metadata document, in seconds (it changes only when the server restarts). */
-export const DEFAULT_RESOURCE_METADATA_MAX_AGE = 3600
+/** Default `max-age` of the metadata document, in milliseconds: an hour (it changes only when the server restarts). */
+export const DEFAULT_RESOURCE_METADATA_MAX_AGE = 3_600_000
 
 /**
  * The document this plugin serves: only what it enforces. `bearer_methods_supported` is `header`

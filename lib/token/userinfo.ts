@@ -20,17 +20,16 @@ import {
   InsufficientScopeError,
   InvalidTokenError,
   OAuthGuardHTTPError,
-  ProviderUnavailableError,
   UserinfoError,
   type HTTPErrorOptions
 } from '../errors.js'
 import type { AuthContext } from './auth-context.js'
 import { fetchJSON, ProviderRequestError } from './http.js'
 import { OutcomeCache, tokenKey, type Outcome } from './introspection-cache.js'
-import { describeProviderFailure } from './provider-failure.js'
+import { asHTTPError, describeProviderFailure } from './provider-failure.js'
 
-/** Default time a userinfo response is reused for the same subject and scopes, in seconds. */
-export const DEFAULT_USERINFO_TTL = 60
+/** Default time a userinfo response is reused for the same subject and scopes, in milliseconds. */
+export const DEFAULT_USERINFO_TTL = 60_000
 /** Default largest number of cached userinfo responses. */
 export const DEFAULT_USERINFO_MAX_ENTRIES = 1000
 /** Memory budget of the userinfo cache, in estimated bytes (8 MiB). */
@@ -55,12 +54,12 @@ export interface UserInfo {
 export interface UserinfoClientOptions {
   /** The `userinfo_endpoint` (from options or discovery). */
   endpoint: () => Promise<string | undefined>
-  /** Seconds; 0: every call asks the provider (concurrent calls still share one request). */
+  /** Milliseconds; 0: every call asks the provider (concurrent calls still share one request). */
   ttl: number
   maxEntries: number
   /** Milliseconds per request. */
   timeout: number
-  /** Seconds, for the `Retry-After` of a 503. */
+  /** Milliseconds, for the `Retry-After` of a 503 (sent in seconds). */
   retryAfter: number
   realm: string | undefined
   /**
@@ -80,7 +79,7 @@ export class UserinfoClient {
   constructor (options: UserinfoClientOptions) {
     this.#options = options
     this.#errors = { realm: options.realm }
-    this.cache = new OutcomeCache({ maxTTL: options.ttl * 1000, negativeTTL: 0, maxEntries: options.maxEntries, maxBytes: USERINFO_CACHE_MAX_BYTES })
+    this.cache = new OutcomeCache({ maxTTL: options.ttl, negativeTTL: 0, maxEntries: options.maxEntries, maxBytes: USERINFO_CACHE_MAX_BYTES })
   }
 
   /** The userinfo of `auth`'s subject, as its token may see it. Throws this package's HTTP errors. */
@@ -101,7 +100,7 @@ export class UserinfoClient {
       endpoint = await this.#options.endpoint()
     } catch (err) {
       // Discovery must work before the endpoint is known: its failures are an outage.
-      throw new ProviderUnavailableError(this.#options.retryAfter, { ...this.#errors, cause: err })
+      throw asHTTPError(err, this.#options.retryAfter, this.#errors)
     }
     if (typeof endpoint !== 'string') {
       throw new UserinfoError({ ...this.#errors, cause: new Error('The provider metadata has no userinfo_endpoint; set options.metadata.userinfo_endpoint') })
@@ -122,7 +121,7 @@ export class UserinfoClient {
   #mapError (err: unknown, auth: AuthContext): OAuthGuardHTTPError {
     const options = { ...this.#errors, cause: err, detail: `userinfo: ${describeProviderFailure(err)}` }
     if (err instanceof ProviderRequestError) {
-      if (err.failure === 'network' || err.failure === 'timeout') return new ProviderUnavailableError(this.#options.retryAfter, options)
+      if (err.failure === 'network' || err.failure === 'timeout') return asHTTPError(err, this.#options.retryAfter, options)
       if (err.status === 401) {
         this.#options.forget?.(auth.token, auth.expiresAt)
         return new InvalidTokenError(options)

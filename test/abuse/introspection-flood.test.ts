@@ -17,7 +17,7 @@ const MAX_HEAP_GROWTH = 16 * 1024 * 1024
 t.test(`${REPEATS} requests with one bad opaque token: one introspection call`, async (t) => {
   const endpoints = await startEndpoints(t)
   endpoints.answer('/introspect', { body: { active: false } })
-  const app = await endpointsApp(t, endpoints, { introspection: { clientId: 'api', clientSecret: 'secret', negativeCacheTTL: 60 } })
+  const app = await endpointsApp(t, endpoints, { introspection: { clientId: 'api', clientSecret: 'secret', negativeCacheTTL: 60_000 } })
   const statuses = await flood(await listenURL(app, '/items'), REPEATS, () => 'Bearer the-same-garbage')
   t.same(statuses, { 401: REPEATS })
   t.equal(endpoints.calls('/introspect'), 1)

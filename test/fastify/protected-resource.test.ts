@@ -70,7 +70,7 @@ t.test('without resource: no metadata route and challenges as before', async (t)
 })
 
 t.test('resourceMetadata maxAge sets Cache-Control', async (t) => {
-  const { app } = await guardedApp(t, { resource: RESOURCE, resourceMetadata: { maxAge: 60 } })
+  const { app } = await guardedApp(t, { resource: RESOURCE, resourceMetadata: { maxAge: 60_000 } })
   t.equal((await app.inject({ url: '/.well-known/oauth-protected-resource/mcp' })).headers['cache-control'], 'public, max-age=60')
 })
 
@@ -134,10 +134,10 @@ t.test('options: resource must be a resource identifier, resourceMetadata needs 
   t.same(problems({ resource: '' }), ['options.resource: expected string length greater or equal to 1, received ""'])
   t.same(problems({ resource: RESOURCE, resourceMetadata: false }), ['options.resource: expected it only when resourceMetadata is not false, received both'])
   t.same(problems({ resourceMetadata: true }), ["options.resource: expected the API's resource identifier (an https URL such as 'https://api.example.com/mcp') with resourceMetadata on, received undefined"])
-  t.match(problems({ resource: RESOURCE, resourceMetadata: { maxAge: -1 } }).join('\n'), /^options\.resourceMetadata\.maxAge: expected an integer number of seconds >= 0, received -1$/m)
+  t.match(problems({ resource: RESOURCE, resourceMetadata: { maxAge: -1 } }).join('\n'), /^options\.resourceMetadata\.maxAge: expected milliseconds >= 0, a multiple of 1000 \(Cache-Control max-age is in seconds\), received -1$/m)
   t.match(problems({ resource: RESOURCE, resourceMetadata: { ttl: 1 } }).join('\n'), /options\.resourceMetadata/)
   t.match(problems({ resource: RESOURCE, resourceMetadata: 'yes' }).join('\n'), /options\.resourceMetadata: expected/)
-  t.same(resolveOptions({ ...base, resource: RESOURCE }).resourceMetadata, { resource: RESOURCE, maxAge: 3600 })
+  t.same(resolveOptions({ ...base, resource: RESOURCE }).resourceMetadata, { resource: RESOURCE, maxAge: 3_600_000 })
   t.same(resolveOptions({ ...base, resource: RESOURCE, resourceMetadata: { maxAge: 0 } }).resourceMetadata, { resource: RESOURCE, maxAge: 0 })
   t.equal(resolveOptions(base).resourceMetadata, null)
   t.equal(resolveOptions({ ...base, resourceMetadata: false }).resourceMetadata, null)

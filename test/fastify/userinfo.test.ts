@@ -47,9 +47,9 @@ t.test('cached per subject and scopes: another token of the same user and scopes
   t.equal(endpoints.calls('/userinfo'), 2, 'a token with other scopes gets its own entry')
 })
 
-t.test('the cache entry lasts userinfo.ttl seconds', async (t) => {
+t.test('the cache entry lasts userinfo.ttl milliseconds', async (t) => {
   const clock = freezeClock(t)
-  const { app, endpoints } = await setup(t, { body: USER }, { userinfo: { ttl: 30 } })
+  const { app, endpoints } = await setup(t, { body: USER }, { userinfo: { ttl: 30_000 } })
   const token = opaque()
   await app.inject({ url: '/me', headers: bearer(token) })
   clock.ms = 29_999
@@ -186,7 +186,7 @@ t.test('options: userinfo.ttl and maxEntries are validated', async (t) => {
   const endpoints = await startEndpoints(t)
   await t.rejects(endpointsApp(t, endpoints, { userinfo: { ttl: -1, maxEntries: 0, extra: 1 } as never }), {
     code: 'OAUTH_GUARD_INVALID_OPTIONS',
-    problems: ['options.userinfo.extra: Unexpected property, received 1', 'options.userinfo.ttl: expected number to be greater or equal to 0, received -1', 'options.userinfo.maxEntries: expected integer to be greater or equal to 1, received 0']
+    problems: ['options.userinfo.extra: Unexpected property, received 1', 'options.userinfo.ttl: expected integer to be greater or equal to 0 (milliseconds), received -1', 'options.userinfo.maxEntries: expected integer to be greater or equal to 1, received 0']
   })
 })
 

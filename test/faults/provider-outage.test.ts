@@ -21,7 +21,7 @@ t.test('down at boot: the app starts, answers 503, and recovers once the provide
 })
 
 t.test('down at boot: the 503 carries the configured retryAfter', async (t) => {
-  const target = await faultyApp(t, { retryAfter: 42 })
+  const target = await faultyApp(t, { retryAfter: 42_000 })
   await target.provider.setFault('down')
   assertUnavailable(t, target, await target.send(await target.token()), '42')
 })

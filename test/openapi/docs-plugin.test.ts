@@ -150,7 +150,7 @@ t.test('a provider down at boot: the server starts, the document answers 503 wit
   const provider = await startFaultyProvider()
   t.teardown(() => provider.close())
   await provider.setFault('down')
-  const app = await docsApp(t, { issuer: provider.issuer }, { retryAfter: 7 })
+  const app = await docsApp(t, { issuer: provider.issuer }, { retryAfter: 7000 })
   await app.ready()
   t.equal((await app.inject('/docs')).statusCode, 200, 'the page is served')
   t.equal((await app.inject('/docs/static/swagger-ui.css')).statusCode, 200, 'its assets too')

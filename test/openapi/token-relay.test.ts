@@ -21,7 +21,7 @@ const tokenCalls = () => idp.requests.filter((r) => r.path === '/token').length
 async function relayApp (t: Test, relay: boolean | TokenRelayOptions = true, issuer = idp.issuer) {
   const app = Fastify({ logger: logs.logger })
   t.teardown(() => app.close())
-  await app.register(oauthGuard, { issuer, audience: RESOURCE, docs: { tokenRelay: relay }, retryAfter: 9 })
+  await app.register(oauthGuard, { issuer, audience: RESOURCE, docs: { tokenRelay: relay }, retryAfter: 9000 })
   app.get('/user', { onRequest: app.authenticate }, async (request) => ({ id: request.auth?.id, clientId: request.auth?.clientId }))
   const post = async (payload: string, headers: Record<string, string> = {}) =>
     await app.inject({ method: 'POST', url: '/docs/token', headers: { ...FORM, ...headers }, payload })

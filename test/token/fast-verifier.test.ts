@@ -19,7 +19,7 @@ const b64 = (text: string) => Buffer.from(text).toString('base64url')
 
 type Config = Omit<JWTVerifierOptions, 'keys' | 'fastPath'>
 const CONFIGS: Record<string, Config> = {
-  lax: { issuer: issuer.issuer, audience: [issuer.audience, 'https://other.example'], algorithms: [...SIGNING_ALGORITHMS], clockTolerance: 5, requireAccessTokenType: false },
+  lax: { issuer: issuer.issuer, audience: [issuer.audience, 'https://other.example'], algorithms: [...SIGNING_ALGORITHMS], clockTolerance: 5000, requireAccessTokenType: false },
   strict: { issuer: issuer.issuer, audience: null, algorithms: ['RS256', 'ES256'], clockTolerance: 0, requireAccessTokenType: true }
 }
 
@@ -268,6 +268,78 @@ t.test('property: random claims and headers, signed, get the same verdict from b
       return true
     }), { numRuns: 150 })
   t.pass('150 signed tokens agreed')
+})
+
+/** A pool of keys for the key-set property: several kinds and sizes, made once. */
+const POOL = (() => {
+  const make = (name: string, algs: string[], { privateKey, publicKey }: { privateKey: KeyObject, publicKey: KeyObject }) =>
+    ({ name, algs, privateKey, jwk: publicKey.export({ format: 'jwk' }) as Record<string, unknown> })
+  return [
+    make('rsa-a', ['RS256', 'PS256', 'RS512'], generateKeyPairSync('rsa', { modulusLength: 2048 })),
+    make('rsa-b', ['RS256', 'PS384'], generateKeyPairSync('rsa', { modulusLength: 2048 })),
+    make('rsa-1024', ['RS256'], generateKeyPairSync('rsa', { modulusLength: 1024 })),
+    make('p256-a', ['ES256'], generateKeyPairSync('ec', { namedCurve: 'P-256' })),
+    make('p256-b', ['ES256'], generateKeyPairSync('ec', { namedCurve: 'P-256' })),
+    make('p384', ['ES384'], generateKeyPairSync('ec', { namedCurve: 'P-384' })),
+    make('p521', ['ES512'], generateKeyPairSync('ec', { namedCurve: 'P-521' })),
+    make('ed-a', ['EdDSA', 'Ed25519'], generateKeyPairSync('ed25519')),
+    make('ed-b', ['EdDSA'], generateKeyPairSync('ed25519'))
+  ]
+})()
+type PoolKey = (typeof POOL)[number]
+
+/** Signs with node:crypto as `alg` says when the key can, else with the key's own first algorithm (a signature that cannot match). */
+function signWith (key: PoolKey, alg: string, payload: Record<string, unknown>, header: Record<string, unknown>): string {
+  const use = key.algs.includes(alg) ? alg : key.algs[0]
+  const input = `${b64(JSON.stringify({ ...header, alg }))}.${b64(JSON.stringify(payload))}`
+  const bits = use.slice(2)
+  const digest = use === 'EdDSA' || use === 'Ed25519' ? null : `sha${bits}`
+  const options: SignKeyObjectInput | KeyObject = use.startsWith('ES')
+    ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' }
+    : use.startsWith('PS') ? { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(bits) / 8 } : key.privateKey
+  return `${input}.${sign(digest, Buffer.from(input), options).toString('base64url')}`
+}
+
+t.test('property: random key sets (kinds, kid or none, alg, use, key_ops) and tokens get the same verdict from both paths', async (t) => {
+  const served: { keys: Array<Record<string, unknown>> } = { keys: [] }
+  const server = await startAttackerServer(served as never)
+  t.teardown(() => server.close())
+  const ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
+  const member = fc.record({
+    key: fc.constantFrom(...POOL),
+    kid: fc.constantFrom(undefined, 'k1', 'k2'),
+    alg: fc.constantFrom(undefined, undefined, undefined, 'RS256', 'PS256', 'ES256', 'EdDSA', 'ES384'),
+    use: fc.constantFrom(undefined, undefined, undefined, 'sig', 'enc'),
+    keyOps: fc.constantFrom(undefined, undefined, undefined, ['verify'], ['encrypt'], ['verify', 'verify'], ['sign', 'verify'])
+  })
+  const verdicts = new Map<string, number>()
+  // Half the tokens are signed by a key of the set, under its kid and one of its algorithms (most
+  // then pass); the others by any key, under any algorithm and kid.
+  const aligned = fc.record({ pick: fc.nat(), aligned: fc.constant(true as const) })
+  const random = fc.record({ signer: fc.constantFrom(...POOL), alg: fc.constantFrom(...ALGS), kid: fc.constantFrom(undefined, 'k1', 'k2', 5), aligned: fc.constant(false as const) })
+  await fc.assert(fc.asyncProperty(
+    fc.array(member, { minLength: 1, maxLength: 4 }),
+    fc.oneof(aligned, random),
+    fc.constantFrom(...Object.keys(CONFIGS)),
+    async (members, choice, configName) => {
+      const chosen = choice.aligned ? members[choice.pick % members.length] : undefined
+      const pick = choice.aligned ? choice.pick : 0
+      const signer = chosen?.key ?? (choice as { signer: PoolKey }).signer
+      const alg = chosen === undefined ? (choice as { alg: string }).alg : chosen.key.algs[pick % chosen.key.algs.length]
+      const kid = chosen === undefined ? (choice as { kid: unknown }).kid : chosen.kid
+      served.keys = members.map((m) => JSON.parse(JSON.stringify({ ...m.key.jwk, kid: m.kid, alg: m.alg, use: m.use, key_ops: m.keyOps })))
+      const jwks = keysFor(server.url)
+      const config = { ...CONFIGS[configName], algorithms: ALGS }
+      const fast = new JWTVerifier({ ...config, keys: jwks })
+      const jose = new JWTVerifier({ ...config, keys: jwks, fastPath: false })
+      const jwt = signWith(signer, alg, claims(), kid === undefined ? { typ: 'at+jwt' } : { typ: 'at+jwt', kid })
+      const expected = await outcome(jose, jwt)
+      verdicts.set(expected.slice(0, 2), (verdicts.get(expected.slice(0, 2)) ?? 0) + 1)
+      const fastVerdict = await outcome(fast, jwt)
+      const syncVerdict = await syncOutcome(fast, jwt)
+      if (fastVerdict !== expected || syncVerdict !== expected) throw new Error(`jose ${expected}, fast ${fastVerdict}, sync ${syncVerdict}`)
+    }), { numRuns: 250 })
+  t.ok((verdicts.get('ok') ?? 0) > 15, `accepted in ${verdicts.get('ok') ?? 0} runs: the property is not only about refusals`)
 })
 
 t.test('a token issued in the future beyond the clock tolerance is refused by both paths, naming iat', async (t) => {

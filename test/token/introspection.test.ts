@@ -119,7 +119,7 @@ t.test('with dangerouslyAllowAnyAudience, an answer without aud is accepted', as
 
 t.test('an answer without iss or exp is accepted; expiresAt is the end of the cache window', async (t) => {
   const clock = freezeClock(t)
-  const { app } = await setup(t, (e) => activeAnswer(e, { iss: undefined, exp: undefined }), { introspection: { ...CREDENTIALS, cacheMaxTTL: 30 } })
+  const { app } = await setup(t, (e) => activeAnswer(e, { iss: undefined, exp: undefined }), { introspection: { ...CREDENTIALS, cacheMaxTTL: 30_000 } })
   const auth = (await app.inject({ url: '/auth', headers: bearer(opaque()) })).json()
   t.equal(auth.claims.exp, undefined)
   t.equal(auth.expiresAt, new Date(Math.floor(Date.now() / 1000 + 30) * 1000).toISOString())
@@ -154,7 +154,7 @@ t.test('a broken provider answer is 503, never 401 nor 500', async (t) => {
 t.test('an unreachable or hanging endpoint is 503 with Retry-After', async (t) => {
   const endpoints = await startEndpoints(t)
   endpoints.answer('/introspect', 'hang')
-  const app = await endpointsApp(t, endpoints, { timeout: 200, retryAfter: 7 }, logs)
+  const app = await endpointsApp(t, endpoints, { timeout: 200, retryAfter: 7000 }, logs)
   const hung = await app.inject({ url: '/auth', headers: bearer(opaque()) })
   t.equal(hung.statusCode, 503)
   t.equal(hung.headers['retry-after'], '7')
@@ -181,7 +181,7 @@ t.test('an answer is cached under a hash of the token: the next request makes no
 t.test('a cached answer expires after cacheMaxTTL, and never outlives exp', async (t) => {
   const clock = freezeClock(t)
   const now = Math.floor(Date.now() / 1000)
-  const { app, endpoints } = await setup(t, (e) => activeAnswer(e, { exp: now + 15 }), { introspection: { ...CREDENTIALS, cacheMaxTTL: 10 } })
+  const { app, endpoints } = await setup(t, (e) => activeAnswer(e, { exp: now + 15 }), { introspection: { ...CREDENTIALS, cacheMaxTTL: 10_000 } })
   const token = opaque()
   await app.inject({ url: '/auth', headers: bearer(token) })
   clock.ms = 9_999
@@ -204,7 +204,7 @@ t.test('cacheMaxTTL 0: every request asks the provider', async (t) => {
 
 t.test('a refused token is refused from memory for negativeCacheTTL, then asked again', async (t) => {
   const clock = freezeClock(t)
-  const { app, endpoints } = await setup(t, { active: false }, { introspection: { ...CREDENTIALS, negativeCacheTTL: 2 } })
+  const { app, endpoints } = await setup(t, { active: false }, { introspection: { ...CREDENTIALS, negativeCacheTTL: 2000 } })
   const token = opaque()
   for (let i = 0; i < 10; i++) t.equal((await app.inject({ url: '/auth', headers: bearer(token) })).statusCode, 401)
   t.equal(endpoints.calls('/introspect'), 1)
@@ -237,9 +237,9 @@ t.test('the Introspector keeps the raw token out of its cache entries', async (t
   const introspector = new Introspector({
     issuer: endpoints.origin,
     audience: [AUDIENCE],
-    clockTolerance: 5,
+    clockTolerance: 5000,
     timeout: 1000,
-    retryAfter: 5,
+    retryAfter: 5000,
     realm: 'api',
     claims: DEFAULT_CLAIM_NAMES,
     credentials: resolveIntrospectionOptions({ ...CREDENTIALS, cacheMaxEntries: 2 }),
@@ -262,7 +262,7 @@ t.test('the resolved options hide the client secret from JSON and logs', async (
   const resolved = app.oauthGuard.options.introspection
   t.equal(resolved?.clientSecret, CREDENTIALS.clientSecret)
   t.notOk(JSON.stringify(app.oauthGuard.options).includes('s3cret'))
-  t.match(resolved, { clientId: CREDENTIALS.clientId, authMethod: 'client_secret_basic', cacheMaxTTL: 60, cacheMaxEntries: 10000, negativeCacheTTL: 5 })
+  t.match(resolved, { clientId: CREDENTIALS.clientId, authMethod: 'client_secret_basic', cacheMaxTTL: 60_000, cacheMaxEntries: 10000, negativeCacheTTL: 5000 })
 })
 
 t.test('auto: JWT-shaped tokens are verified locally, others introspected', async (t) => {

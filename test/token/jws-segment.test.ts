@@ -1,5 +1,5 @@
 import t from 'tap'
-import { decodeSegment } from '../../lib/token/jws-segment.js'
+import { decodeSegment, hasRepeatedMembers, isCompactJWS, repeatsMemberName } from '../../lib/token/jws-segment.js'
 
 const ALPHABET = /^[A-Za-z0-9_-]*$/
 
@@ -30,4 +30,38 @@ t.test('plain base64url segments decode as jose decodes them', async (t) => {
     const text = bytes.toString('base64url')
     t.same(decodeSegment(text), bytes)
   }
+})
+
+const segment = (json: string) => Buffer.from(json).toString('base64url')
+const jws = (header: string, payload: string) => `${segment(header)}.${segment(payload)}.sig`
+
+t.test('a top-level name repeated in the header or the payload is found, escaped or not', async (t) => {
+  t.ok(hasRepeatedMembers(jws('{"alg":"RS256","alg":"none"}', '{}')))
+  t.ok(hasRepeatedMembers(jws('{"alg":"RS256"}', '{"a":1,"a":2}')))
+  t.ok(hasRepeatedMembers(jws('{"alg":"RS256"}', '{"sub":"x","s\\u0075b":"y"}')))
+  t.ok(hasRepeatedMembers(jws('{"alg":"RS256"}', ' {"a":"b","b":1,"a":null}')))
+})
+
+t.test('names repeated in nested objects, in arrays, or as values are not repeated members', async (t) => {
+  t.notOk(hasRepeatedMembers(jws('{"alg":"RS256"}', '{"a":{"x":1,"x":2},"b":[{"x":1},{"x":2}]}')))
+  t.notOk(hasRepeatedMembers(jws('{"alg":"RS256"}', '{"a":"a","b":["a","a"],"c":"b"}')))
+  t.notOk(hasRepeatedMembers(jws('{"alg":"RS256"}', '{"a":"\\"a\\"","b":"\\\\"}')))
+  t.notOk(hasRepeatedMembers(jws('{"alg":"RS256"}', '{}')))
+  t.notOk(hasRepeatedMembers(jws('{"alg":"RS256"}', '["a","a"]')), 'an array has no member names')
+  t.notOk(hasRepeatedMembers('no-dots-at-all'))
+  t.notOk(hasRepeatedMembers('one.dot'))
+})
+
+t.test('the compact JWS shape: three base64url segments, no padding, the signature possibly empty', async (t) => {
+  t.ok(isCompactJWS('a.b.c'))
+  t.ok(isCompactJWS('a-_.b.'))
+  for (const token of ['a.b', 'a.b.c.d', '.b.c', 'a..c', 'a.b.c=', 'a+.b.c', 'a.b/.c', 'opaque-token']) t.notOk(isCompactJWS(token), token)
+})
+
+t.test('a JSON text naming a top-level member twice is found; other texts are not', async (t) => {
+  t.ok(repeatsMemberName('{"active":true,"active":false}'))
+  t.ok(repeatsMemberName('{"sub":"x","s\\u0075b":"y"}'))
+  t.notOk(repeatsMemberName('{"a":{"x":1,"x":2}}'))
+  t.notOk(repeatsMemberName('["a","a"]'))
+  t.notOk(repeatsMemberName('not json'))
 })

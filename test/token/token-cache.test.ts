@@ -1,9 +1,10 @@
-// The cache of verified JWTs: never past exp or maxAge, bounded by entries and bytes, oldest out
-// first; and, on the wire, what turning it off changes.
+// The cache of verified JWTs: keyed by the token's tail, a hit confirmed by the whole token; and,
+// on the wire, what turning it off changes. The store's own rules are in cache-store.test.ts.
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import oauthGuard from '../../lib/index.js'
 import { createLocalIssuer } from '../../lib/testing/index.js'
+import type { AuthContext } from '../../lib/token/auth-context.js'
 import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES, KEY_LENGTH, TokenCache, type TokenCacheOptions } from '../../lib/token/token-cache.js'
 import type { OAuthGuardOptions } from '../../lib/types.js'
 import { freezeClock } from '../fixtures/oauth-endpoints.js'
@@ -12,148 +13,56 @@ const OPTIONS: TokenCacheOptions = { maxEntries: 100, maxBytes: 1024 * 1024, max
 const EXPIRED = 'Bearer error="invalid_token", error_description="The access token expired or is not yet valid"'
 const INVALID = 'Bearer error="invalid_token", error_description="The access token is invalid"'
 
+/** A context for `token`, expiring at `exp` (epoch milliseconds), named `id`. */
+const auth = (token: string, id: string, exp = Date.now() + 60_000) => ({ token, id, expiresAt: new Date(exp) }) as unknown as AuthContext
+
 t.test('defaults: 10,000 entries, 64 MiB, 10 minutes', async (t) => {
   t.equal(DEFAULT_CACHE_MAX_ENTRIES, 10_000)
   t.equal(DEFAULT_CACHE_MAX_BYTES, 64 * 1024 * 1024)
   t.equal(DEFAULT_CACHE_MAX_AGE, 600_000)
 })
 
-t.test('an entry is served until the token expires, never at or after exp', async (t) => {
+t.test('an entry is served until the token expires, and for maxAge at most', async (t) => {
   const clock = freezeClock(t)
-  const cache = new TokenCache<string>(OPTIONS)
-  cache.set('token', 'auth', Date.now() + 5_000)
+  const cache = new TokenCache(OPTIONS)
+  cache.set(auth('short', 'a', Date.now() + 5_000))
+  cache.set(auth('long', 'b', Date.now() + 3_600_000))
   clock.ms = 4_999
-  t.equal(cache.get('token'), 'auth')
+  t.equal(cache.entry('short')?.value.id, 'a')
   clock.ms = 5_000
-  t.equal(cache.get('token'), undefined, 'not served at exp')
-  t.equal(cache.size, 0, 'the dead entry was dropped')
-  t.equal(cache.bytes, 0)
-})
-
-t.test('an entry is served for maxAge at most, even when the token lives longer', async (t) => {
-  const clock = freezeClock(t)
-  const cache = new TokenCache<string>(OPTIONS)
-  cache.set('token', 'auth', Date.now() + 3_600_000)
+  t.equal(cache.entry('short'), undefined, 'not served at exp')
   clock.ms = 59_999
-  t.equal(cache.get('token'), 'auth')
+  t.equal(cache.entry('long')?.value.id, 'b')
   clock.ms = 60_000
-  t.equal(cache.get('token'), undefined)
+  t.equal(cache.entry('long'), undefined, 'not served past maxAge')
 })
 
-t.test('a token already expired is not stored', async (t) => {
-  freezeClock(t)
-  const cache = new TokenCache<string>(OPTIONS)
-  cache.set('past', 'auth', Date.now() - 1)
-  cache.set('now', 'auth', Date.now())
-  t.equal(cache.size, 0)
-  t.equal(cache.get('past'), undefined)
+t.test('when full, a token is cached on its second validation', async (t) => {
+  const cache = new TokenCache({ ...OPTIONS, maxEntries: 1 })
+  cache.set(auth('a', 'a'))
+  cache.set(auth('b', 'b'))
+  t.equal(cache.entry('b'), undefined)
+  cache.set(auth('b', 'b'))
+  t.equal(cache.entry('b')?.value.id, 'b')
+  t.equal(cache.entry('a'), undefined)
 })
 
-t.test('entries are bounded by count; when full, a token is admitted on its second validation and the oldest goes', async (t) => {
-  const cache = new TokenCache<number>({ ...OPTIONS, maxEntries: 3 })
-  const exp = Date.now() + 60_000
-  for (let i = 0; i < 3; i++) cache.set(`t${i}`, i, exp)
-  cache.set('t3', 3, exp)
-  t.equal(cache.get('t3'), undefined, 'full: not admitted the first time')
-  t.equal(cache.size, 3)
-  cache.set('t3', 3, exp)
-  t.equal(cache.get('t3'), 3, 'admitted the second time')
-  t.equal(cache.size, 3)
-  t.same(['t0', 't1', 't2'].map((k) => cache.get(k)), [undefined, 1, 2], 'the oldest went')
-})
-
-t.test('when full, a flood of tokens seen once evicts nothing', async (t) => {
-  const cache = new TokenCache<number>({ ...OPTIONS, maxEntries: 10 })
-  const exp = Date.now() + 60_000
-  for (let i = 0; i < 10; i++) cache.set(`kept${i}`, i, exp)
-  for (let i = 0; i < 5000; i++) cache.set(`once${i}`, i, exp)
-  t.same(Array.from({ length: 10 }, (_, i) => cache.get(`kept${i}`)), Array.from({ length: 10 }, (_, i) => i))
-  t.equal(cache.size, 10)
-})
-
-t.test('dead entries at the head do not make the cache full', async (t) => {
-  const clock = freezeClock(t)
-  const cache = new TokenCache<string>({ ...OPTIONS, maxEntries: 2 })
-  cache.set('a', 'a', Date.now() + 1000)
-  cache.set('b', 'b', Date.now() + 60_000)
-  clock.ms = 1000
-  cache.set('c', 'c', Date.now() + 60_000)
-  t.same([cache.get('a'), cache.get('b'), cache.get('c')], [undefined, 'b', 'c'], 'c admitted at once in place of the expired a')
-})
-
-t.test('entries are bounded by estimated bytes (3 per character + 256); an oversized one is not kept', async (t) => {
-  const cache = new TokenCache<number>({ ...OPTIONS, maxBytes: 2048 })
-  const exp = Date.now() + 60_000
-  const token = (i: number) => `${i}`.padStart(200, 'x')
-  for (let i = 0; i < 10; i++) {
-    cache.set(token(i), i, exp)
-    cache.set(token(i), i, exp)
-    t.ok(cache.bytes <= 2048, `bytes within the budget after ${i + 1} tokens`)
-  }
-  t.equal(cache.size, 2, 'two entries of 856 bytes fit in 2048')
-  t.equal(cache.get(token(9)), 9)
-  t.equal(cache.get(token(7)), undefined)
-  cache.set('y'.repeat(700), 99, exp)
-  t.equal(cache.get('y'.repeat(700)), undefined, '2356 bytes > 2048: never stored')
-  t.equal(cache.get(token(9)), 9, 'and nothing was evicted for it')
-})
-
-t.test('replacing, deleting and clearing keep the accounting and the eviction order right', async (t) => {
-  const cache = new TokenCache<string>({ ...OPTIONS, maxEntries: 2 })
-  const exp = Date.now() + 60_000
-  cache.set('a', 'a1', exp)
-  cache.set('b', 'b1', exp)
-  cache.set('a', 'a2', exp)
-  t.equal(cache.size, 2)
-  t.equal(cache.bytes, 2 * (3 + 256))
-  cache.set('c', 'c1', exp)
-  cache.set('c', 'c1', exp)
-  t.same([cache.get('a'), cache.get('b'), cache.get('c')], ['a2', undefined, 'c1'], 'b, now the oldest, went first')
-  cache.delete('a')
-  t.equal(cache.get('a'), undefined)
-  t.equal(cache.size, 1)
-  cache.clear()
-  t.equal(cache.size, 0)
-  t.equal(cache.bytes, 0)
-  cache.set('d', 'd1', exp)
-  t.equal(cache.get('d'), 'd1', 'usable after clear')
-})
-
-t.test('tokens sharing their last characters (the map key) are never answered for one another', async (t) => {
-  const cache = new TokenCache<string>(OPTIONS)
-  const exp = Date.now() + 60_000
+t.test('tokens sharing their last characters (the store key) are never answered for one another', async (t) => {
+  const cache = new TokenCache(OPTIONS)
   const tail = 's'.repeat(KEY_LENGTH)
-  cache.set(`header.payloadA.${tail}`, 'A', exp)
-  t.equal(cache.get(`header.payloadB.${tail}`), undefined, 'same key, another token: a miss')
+  cache.set(auth(`header.payloadA.${tail}`, 'A'))
+  t.equal(cache.entry(`header.payloadB.${tail}`), undefined, 'same key, another token: a miss')
   cache.delete(`header.payloadB.${tail}`)
-  t.equal(cache.get(`header.payloadA.${tail}`), 'A', 'deleting another token leaves it')
-  cache.set(`header.payloadB.${tail}`, 'B', exp)
-  t.equal(cache.get(`header.payloadB.${tail}`), 'B')
-  t.equal(cache.get(`header.payloadA.${tail}`), undefined, 'replaced, never confused')
-  t.equal(cache.size, 1)
-  t.equal(cache.get(tail.slice(1)), undefined, 'a token shorter than the key length is its own key')
-  cache.set('short', 'S', exp)
-  t.equal(cache.get('short'), 'S')
-})
-
-t.test('a long churn of inserts, replacements, expiries and deletes stays bounded and FIFO', async (t) => {
-  const clock = freezeClock(t)
-  const cache = new TokenCache<number>({ ...OPTIONS, maxEntries: 50 })
-  for (let i = 0; i < 20_000; i++) {
-    clock.ms = i
-    cache.set(`t${i}`, i, Date.now() + (i % 3 === 0 ? 1 : 60_000))
-    if (i % 2 === 0) cache.set(`t${i}`, i, Date.now() + (i % 3 === 0 ? 1 : 60_000))
-    if (i % 5 === 0) cache.set(`t${i - 1}`, i, Date.now() + 60_000)
-    if (i % 7 === 0) cache.delete(`t${i - 2}`)
-    cache.get(`t${i - 1}`)
-    if (cache.size > 50) t.fail(`size ${cache.size} after ${i} operations`)
-  }
-  t.ok(cache.size <= 50)
-  t.equal(cache.get('t19996'), 19996, 'a recent entry validated twice is there')
-  t.equal(cache.get('t19000'), undefined, 'old ones are gone')
-  let expected = 0
-  for (let i = 0; i < 20_000; i++) if (cache.get(`t${i}`) !== undefined) expected += `t${i}`.length * 3 + 256
-  t.equal(cache.bytes, expected, 'bytes match the entries still held')
+  t.equal(cache.entry(`header.payloadA.${tail}`)?.value.id, 'A', 'deleting another token leaves it')
+  cache.set(auth(`header.payloadB.${tail}`, 'B'))
+  t.equal(cache.entry(`header.payloadB.${tail}`)?.value.id, 'B')
+  t.equal(cache.entry(`header.payloadA.${tail}`), undefined, 'replaced, never confused')
+  t.equal(cache.store.size, 1)
+  t.equal(cache.entry(tail.slice(1)), undefined, 'a token shorter than the key length is its own key')
+  cache.set(auth('short', 'S'))
+  t.equal(cache.entry('short')?.value.id, 'S')
+  cache.delete('short')
+  t.equal(cache.entry('short'), undefined)
 })
 
 const tick = async () => await new Promise((resolve) => setTimeout(resolve, 5))

@@ -3,8 +3,8 @@ import type { AuthContext } from '../../lib/token/auth-context.js'
 import { DEFAULT_USERINFO_MAX_ENTRIES, UserinfoClient } from '../../lib/token/userinfo.js'
 import { startEndpoints, type EndpointServer } from '../fixtures/oauth-endpoints.js'
 
-function client (endpoints: EndpointServer, ttl = 60): UserinfoClient {
-  return new UserinfoClient({ endpoint: async () => `${endpoints.origin}/userinfo`, ttl, maxEntries: DEFAULT_USERINFO_MAX_ENTRIES, timeout: 1000, retryAfter: 5, realm: 'api' })
+function client (endpoints: EndpointServer, ttl = 60_000): UserinfoClient {
+  return new UserinfoClient({ endpoint: async () => `${endpoints.origin}/userinfo`, ttl, maxEntries: DEFAULT_USERINFO_MAX_ENTRIES, timeout: 1000, retryAfter: 5000, realm: 'api' })
 }
 
 function auth (claims: Record<string, unknown>, scopes: string[], token = 'token-abcdefghijklmnop'): AuthContext {

@@ -7,8 +7,8 @@ await app.register(oauthGuard, {
   issuer: 'https://id.example.com',
   audience: 'api',
   validation: 'introspection',
-  introspection: { clientId: 'api', clientSecret: 's', authMethod: 'client_secret_post', cacheMaxTTL: 30 },
-  userinfo: { ttl: 60 },
+  introspection: { clientId: 'api', clientSecret: 's', authMethod: 'client_secret_post', cacheMaxTTL: 30_000 },
+  userinfo: { ttl: 60_000 },
   scopes: { 'items:read': 'Read items' },
   protectAllRoutes: { exclude: ['/health'], scopes: ['api'] },
   docs: { clientId: 'swagger-ui', authorizationParams: { audience: 'api' }, openapi: { info: { title: 'API', version: '1' } } }

@@ -4,14 +4,14 @@ import type { OAuthGuardOptions } from '../../lib/index.js'
 
 const base = { issuer: 'https://id.example.com', audience: 'https://api.example.com/mcp' }
 const on: OAuthGuardOptions = { ...base, resource: 'https://api.example.com/mcp' }
-const cached: OAuthGuardOptions = { ...base, resource: 'https://api.example.com/mcp', resourceMetadata: { maxAge: 60 } }
+const cached: OAuthGuardOptions = { ...base, resource: 'https://api.example.com/mcp', resourceMetadata: { maxAge: 60_000 } }
 const off: OAuthGuardOptions = { ...base, resourceMetadata: false }
 const explicit: OAuthGuardOptions = { ...base, resource: 'https://api.example.com/mcp', resourceMetadata: true }
 // @ts-expect-error resource is one URL string, not a list
 const list: OAuthGuardOptions = { ...base, resource: ['https://api.example.com/mcp'] }
 // @ts-expect-error resource is a string, not a URL object
 const url: OAuthGuardOptions = { ...base, resource: new URL('https://api.example.com/mcp') }
-// @ts-expect-error maxAge is a number of seconds
+// @ts-expect-error maxAge is a number of milliseconds
 const text: OAuthGuardOptions = { ...base, resourceMetadata: { maxAge: '1h' } }
 // @ts-expect-error resourceMetadata takes only maxAge
 const typo: OAuthGuardOptions = { ...base, resourceMetadata: { ttl: 60 } }

@@ -6,8 +6,8 @@ import t, { type Test } from 'tap'
 import oauthGuard from '../../lib/index.js'
 import { createLocalIssuer } from '../../lib/testing/index.js'
 import type { OAuthGuardOptions } from '../../lib/types.js'
-import { ConnectionMemo } from '../../lib/fastify/connection-memo.js'
-import { TokenCache } from '../../lib/token/token-cache.js'
+import { LocalStore } from '../../lib/token/cache-store.js'
+import { ConnectionMemo } from '../../lib/token/connection-memo.js'
 import { freezeClock } from '../fixtures/oauth-endpoints.js'
 
 const EXPIRED = 'Bearer error="invalid_token", error_description="The access token expired or is not yet valid"'
@@ -82,43 +82,43 @@ t.test('a remembered token is refused once it expires', async (t) => {
   t.equal(res.body.code, 'OAUTH_GUARD_TOKEN_EXPIRED')
 })
 
-t.test('ConnectionMemo: served for the same header only, until its deadline', async (t) => {
+t.test('ConnectionMemo: served for the same header only, while its store holds the entry', async (t) => {
   const clock = freezeClock(t)
+  const store = new LocalStore<never>({ maxEntries: 10, maxBytes: 1024 * 1024, maxAge: 60_000 })
   const memo = new ConnectionMemo()
   const connection = {}
   const auth = { id: 'alice' } as never
   t.equal(memo.recall(connection, 'Bearer a'), undefined)
-  memo.remember(connection, { header: 'Bearer a', token: 'a', entry: { value: auth, until: Date.now() + 1000 } })
-  t.equal(memo.recall(connection, 'Bearer a')?.entry.value, auth)
+  memo.remember(connection, 'Bearer a', auth, store, store.set('a', auth, Date.now() + 1000, 1)!)
+  t.equal(memo.recall(connection, 'Bearer a'), auth)
   t.equal(memo.recall(connection, 'Bearer b'), undefined, 'another header')
   t.equal(memo.recall({}, 'Bearer a'), undefined, 'another connection')
-  t.equal(memo.recall(connection, undefined), undefined, 'no header')
   clock.ms = 999
-  t.equal(memo.recall(connection, 'Bearer a')?.token, 'a')
+  t.equal(memo.recall(connection, 'Bearer a'), auth)
   clock.ms = 1000
   t.equal(memo.recall(connection, 'Bearer a'), undefined, 'never at or past the deadline')
 })
 
-t.test('ConnectionMemo: a result the token cache let go (deleted, evicted, cleared) is not served', async (t) => {
-  const cache = new TokenCache<never>({ maxEntries: 2, maxBytes: 1024 * 1024, maxAge: 60_000 })
+t.test('ConnectionMemo: a result the store let go (deleted, replaced, evicted, cleared) is not served', async (t) => {
+  const store = new LocalStore<never>({ maxEntries: 2, maxBytes: 1024 * 1024, maxAge: 60_000 })
   const memo = new ConnectionMemo()
   const exp = Date.now() + 60_000
   const remember = (connection: object, token: string) => {
-    // Twice, as a full cache admits a token on its second validation.
-    cache.set(token, { id: token } as never, exp)
-    cache.set(token, { id: token } as never, exp)
-    memo.remember(connection, { header: `Bearer ${token}`, token, entry: cache.entry(token)! })
+    const auth = { id: token } as never
+    memo.remember(connection, `Bearer ${token}`, auth, store, store.set(token, auth, exp, 1)!)
   }
   const [a, b, c] = [{}, {}, {}]
   remember(a, 'a')
   remember(b, 'b')
   t.ok(memo.recall(a, 'Bearer a'))
-  cache.delete('a')
+  store.delete('a')
   t.equal(memo.recall(a, 'Bearer a'), undefined, 'deleted (a token refused at userinfo is forgotten)')
-  remember(c, 'c')
   remember(a, 'a')
+  store.set('a', { id: 'other' } as never, exp, 1)
+  t.equal(memo.recall(a, 'Bearer a'), undefined, 'replaced')
+  remember(c, 'c')
   t.equal(memo.recall(b, 'Bearer b'), undefined, 'evicted')
   t.ok(memo.recall(c, 'Bearer c'))
-  cache.clear()
+  store.clear()
   t.equal(memo.recall(c, 'Bearer c'), undefined, 'cleared')
 })
