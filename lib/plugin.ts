@@ -4,11 +4,14 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Authenticator } from './fastify/authenticate.js'
-import { routeSecurityHook, type RouteSecurityState } from './fastify/route-security.js'
+import { checkRoutesUnchanged, routeSecurityHook, type RouteSecurityState } from './fastify/route-security.js'
 import { logRouteReport, routeReport } from './fastify/route-report.js'
 import { routeDefaults } from './fastify/protect-options.js'
 import { unseenRouteHook } from './fastify/unseen-routes.js'
+import { discoverAtStartup } from './fastify/startup-discovery.js'
 import { decorateUserinfo } from './fastify/userinfo.js'
+import { decorateRequireAuth } from './fastify/require-auth.js'
+import { serveResourceMetadata } from './fastify/protected-resource.js'
 import { resolveOptions } from './options.js'
 import { kAuthState } from './symbols.js'
 import { CredentialDecider } from './token/credential-decision.js'
@@ -25,7 +28,11 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   if (options.issuers.some((issuer) => issuer.audience === null)) {
     fastify.log.warn('fastify-oauth-guard: dangerouslyAllowAnyAudience is set, tokens issued for any audience are accepted')
   }
-  const issuers = options.issuers.map((issuer) => trustedIssuer(issuer, options))
+  const issuers = options.issuers.map((issuer) => trustedIssuer(issuer, options, {
+    warn: (message) => fastify.log.warn(`fastify-oauth-guard: ${message}`),
+    onMisconfiguration: (details) => fastify.log.error({ code: 'OAUTH_GUARD_INTROSPECTION_CREDENTIALS', ...details },
+      'fastify-oauth-guard: the introspection endpoint refused the API\'s own credentials (options.introspection clientId, clientSecret or authMethod); introspected requests get 503 until it accepts them')
+  }))
   const primary = issuers[0]!
   const metadata = primary.metadata
   const { timeout, retryAfter, realm } = options
@@ -40,13 +47,16 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     cache: options.cache === null ? null : new TokenCache(options.cache),
     retryAfter,
     maxTokenLength: options.maxTokenLength,
-    validateClaims: options.validateClaims
+    validateClaims: options.validateClaims,
+    clients: options.clients === null ? null : new Set(options.clients)
   })
-  // A token the provider refuses at userinfo is refused from then on, not only once the caches expire.
-  const forget = (token: string): void => decider.forget(token)
+  // A token the provider refuses at userinfo is refused from then on, until its exp, not only once the caches expire.
+  const forget = (token: string, expiresAt: Date): void => decider.forget(token, expiresAt)
   const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, endpoint: async (auth) => await issuerOf(issuers, auth.claims.iss).metadata.get('userinfo_endpoint') })
-  const authenticator = new Authenticator(decider, options)
-  const state: RouteSecurityState = { scopes: new Set(), routes: [], hidden: [] }
+  // Set once the metadata route is added, below: challenges then name it (RFC 9728 §5.1).
+  let metadataURL: string | undefined
+  const authenticator = new Authenticator(decider, { ...options, resourceMetadata: () => metadataURL })
+  const state: RouteSecurityState = { scopes: new Set(), routes: [], docs: [], tracked: [] }
   const defaults = routeDefaults(options)
 
   const api: OAuthGuardAPI = {
@@ -60,13 +70,40 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   fastify.decorateRequest('auth', null)
   // Declared up front (Fastify's advice for speed): set on each request, it would change the request's shape.
   fastify.decorateRequest(kAuthState, null)
-  decorateUserinfo(fastify, userinfo, { realm })
+  decorateUserinfo(fastify, userinfo, { realm }, () => metadataURL)
+  decorateRequireAuth(fastify, { realm })
   fastify.decorate('authenticate', authenticator.decorator())
   fastify.decorate('oauthGuard', api)
+  // The docs' hook first: it marks the docs' own routes, the only ones public by design.
+  const docsState = createDocsState(api)
+  fastify.addHook('onRoute', docsRouteHook(docsState))
   fastify.addHook('onRoute', routeSecurityHook(authenticator, options.securityScheme, options.externalSchemes, state, defaults))
   fastify.addHook('onRequest', unseenRouteHook(authenticator, { scheme: options.securityScheme, externalSchemes: options.externalSchemes, defaults, log: fastify.log }))
-  fastify.addHook('onReady', async () => logRouteReport(fastify.log, routeReport(state)))
-  fastify.addHook('onRoute', docsRouteHook(createDocsState(api)))
+  fastify.addHook('onReady', async () => {
+    checkRoutesUnchanged(state)
+    logRouteReport(fastify.log, routeReport(state))
+  })
+  // One attempt per issuer that needs discovery (a template never does: its jwks_uri is given).
+  fastify.addHook('onReady', async () => {
+    await Promise.all(options.issuers.map(async (entry, index) => await discoverAtStartup(issuers[index]!.metadata, {
+      needed: [...(entry.validation === 'introspection' ? [] : ['jwks_uri' as const]), ...(entry.introspection === null ? [] : ['introspection_endpoint' as const])],
+      given: entry.metadata,
+      timeout: options.timeout,
+      log: fastify.log
+    })))
+  })
+  if (options.resourceMetadata !== null) {
+    metadataURL = serveResourceMetadata(fastify, options.resourceMetadata, {
+      issuers: options.issuers.filter((entry) => entry.tenants === null).map((entry) => entry.issuer),
+      // Every issuer's audiences: the resource should be one of them (`null`: some issuer takes any).
+      audience: options.issuers.some((entry) => entry.audience === null) ? null : [...new Set(options.issuers.flatMap((entry) => entry.audience!))],
+      scopes: () => [...Object.keys(options.scopes), ...state.scopes],
+      docs: () => {
+        const [site] = docsState.sites
+        return site === undefined ? undefined : { path: site[0], publicURL: site[1].publicURL }
+      }
+    }, rawOptions.resourceMetadata !== undefined)
+  }
   if (rawOptions.docs !== undefined) await registerDocs(fastify, rawOptions.docs)
 }
 

@@ -6,7 +6,7 @@
 import type { ResolvedOptions } from './options.js'
 import type { ResolvedIssuer } from './issuer-options.js'
 import { MetadataResolver } from './token/discovery.js'
-import { Introspector } from './token/introspection.js'
+import { Introspector, type IntrospectorOptions } from './token/introspection.js'
 import type { IssuerRoute } from './token/issuer-router.js'
 import { IssuerTemplate } from './token/issuer-template.js'
 import { JWKSCache } from './token/jwks-cache.js'
@@ -19,18 +19,30 @@ export interface TrustedIssuer {
   keys: JWKSCache | null
 }
 
+/** Where the services report what the plugin logs. */
+export interface TrustedIssuerHooks {
+  /** A warning about a discovered document. */
+  warn: (message: string) => void
+  /** The introspection endpoint refused the API's own credentials. */
+  onMisconfiguration: NonNullable<IntrospectorOptions['onMisconfiguration']>
+}
+
 /** Builds the services of `issuer`. */
-export function trustedIssuer (issuer: ResolvedIssuer, options: ResolvedOptions): TrustedIssuer {
+export function trustedIssuer (issuer: ResolvedIssuer, options: ResolvedOptions, hooks: TrustedIssuerHooks): TrustedIssuer {
   const { clockTolerance, timeout, retryAfter, realm } = options
   const template = issuer.tenants === null ? undefined : new IssuerTemplate(issuer.issuer, issuer.tenants)
-  const metadata = new MetadataResolver(issuer.issuer, issuer.metadata, timeout)
+  const metadata = new MetadataResolver(issuer.issuer, issuer.metadata, timeout, {
+    credentialEndpoints: issuer.introspection === null ? [] : ['introspection_endpoint'],
+    warn: hooks.warn
+  })
   const keys = issuer.validation === 'introspection'
     ? null
     : new JWKSCache(async () => await metadata.get('jwks_uri'), { timeout, ...options.jwks })
   const jwt = keys === null
     ? null
     : new JWTVerifier({
-      issuer: template === undefined ? issuer.issuer : template.accepts,
+      issuer: issuer.issuer,
+      issuerCheck: template?.accepts,
       audience: issuer.audience,
       algorithms: options.algorithms,
       clockTolerance,
@@ -48,7 +60,8 @@ export function trustedIssuer (issuer: ResolvedIssuer, options: ResolvedOptions)
       realm,
       claims: options.claims,
       credentials: issuer.introspection,
-      endpoint: async () => await metadata.get('introspection_endpoint')
+      endpoint: async () => await metadata.get('introspection_endpoint'),
+      onMisconfiguration: hooks.onMisconfiguration
     })
   return { route: { issuer: issuer.issuer, mode: issuer.validation, jwt, introspector, template }, metadata, keys }
 }

@@ -21,6 +21,7 @@ import type { Introspector } from './introspection.js'
 import type { IssuerTemplate } from './issuer-template.js'
 import { decodeSegment } from './jws-segment.js'
 import type { JWTVerifier } from './jwt-verifier.js'
+import { logSafe } from './refusal-detail.js'
 
 /** How tokens of one configured issuer are validated. */
 export interface IssuerRoute {
@@ -34,9 +35,6 @@ export interface IssuerRoute {
   /** Set for a template issuer. */
   template?: IssuerTemplate | undefined
 }
-
-/** Longest part of a received `iss` quoted in an error's detail, in characters. */
-const DETAIL_ISS_LENGTH = 80
 
 /** Picks the {@link IssuerRoute} of a token; see the module comment. */
 export class IssuerRouter {
@@ -69,7 +67,7 @@ export class IssuerRouter {
         if (route.template!.allowedTenantOf(iss) !== null) return route
       }
     }
-    throw new InvalidTokenError({ detail: `iss: expected one of the configured issuers, received ${describeIssuer(iss)}` })
+    throw new InvalidTokenError({ detail: `iss: expected one of the configured issuers, received ${iss === undefined ? 'none' : logSafe(iss)}` })
   }
 }
 
@@ -89,11 +87,4 @@ export function unverifiedIssuer (token: string): unknown {
   } catch {
     return undefined
   }
-}
-
-/** A received `iss` for logs: JSON-quoted (so control characters are escaped) and cut. */
-function describeIssuer (iss: unknown): string {
-  if (iss === undefined) return 'none'
-  const text = JSON.stringify(iss) ?? typeof iss
-  return text.length > DETAIL_ISS_LENGTH ? `${text.slice(0, DETAIL_ISS_LENGTH)}...(cut)` : text
 }

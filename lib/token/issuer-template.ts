@@ -11,6 +11,7 @@
  * @see https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-the-issuer
  */
 import type { JWTPayload } from 'jose'
+import { logSafe } from './refusal-detail.js'
 
 /** The placeholder of a template issuer. */
 export const TENANT_PLACEHOLDER = '{tenantid}'
@@ -69,6 +70,11 @@ export class IssuerTemplate {
     const tenant = this.allowedTenantOf(claims.iss)
     return tenant !== null && claims.tid === tenant
   }
+}
+
+/** The refusal detail of a template's check, log-safe: what `iss` and `tid` were received. */
+export function templateIssuerDetail (claims: JWTPayload, template: string): string {
+  return `iss: expected ${logSafe(template)} with an allowed tenant, and tid naming it, received iss ${logSafe(claims.iss)}, tid ${logSafe(claims.tid)}`
 }
 
 function escape (text: string): string {

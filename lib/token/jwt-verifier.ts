@@ -3,16 +3,24 @@
  * an explicit asymmetric algorithm allow-list, exact `iss`, `aud` (unless explicitly waived),
  * required `exp`, `nbf`, a clock tolerance, and a `typ` policy.
  *
+ * `iat`, when present, must be a number and not later than now plus the clock tolerance (a token
+ * issued in the future is refused, as PyJWT and others do); it is not required.
+ *
  * Not checked here: scopes, permissions and ACR (the route's requirement does that), `jti`
- * replay (access tokens are bearer tokens, reusable until `exp`), and `iat` beyond its type.
+ * replay (access tokens are bearer tokens, reusable until `exp`), and how old `iat` is.
+ *
+ * Every refusal carries a log-safe `detail` naming the check (refusal-detail.ts); both paths give
+ * the same one.
  *
  * @see RFC 9068 §4 (validating JWT access tokens), RFC 7519 §4.1, RFC 8725 §3 (JWT BCP)
  */
-import { jwtVerify, errors, type JWTPayload, type JWTVerifyOptions } from 'jose'
+import { decodeProtectedHeader, jwtVerify, errors, type JWTPayload, type JWTVerifyOptions } from 'jose'
 import { InvalidTokenError, TokenExpiredError } from '../errors.js'
-import { FastJWTVerifier, KEY_NEEDED } from './fast-verifier.js'
+import { FastJWTVerifier, isFutureIat, KEY_NEEDED } from './fast-verifier.js'
+import { templateIssuerDetail } from './issuer-template.js'
 import type { JWKSCache } from './jwks-cache.js'
 import { hasRepeatedMembers, isCompactJWS } from './jws-segment.js'
+import { claimDetail, DUPLICATE_MEMBERS_DETAIL, logSafe, SIGNATURE_DETAIL, typeDetail, type ClaimExpectations } from './refusal-detail.js'
 
 /** Default allowed algorithms: every asymmetric JWS algorithm. `none` and HS* are never allowed. */
 export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])
@@ -22,11 +30,13 @@ export const DEFAULT_CLOCK_TOLERANCE = 5_000
 
 /** Options of {@link JWTVerifier}. */
 export interface JWTVerifierOptions {
+  /** The exact `iss`; for an issuer template, its text (named in refusal details). */
+  issuer: string
   /**
-   * The exact `iss`, or a check of the verified claims for an issuer template (issuer-template.ts),
-   * made where jose would compare `iss`: after the signature, before `aud` and the times.
+   * An issuer template's check of the verified claims (issuer-template.ts), in place of comparing
+   * `iss` with `issuer`, made where jose would compare `iss`: before `aud` and the time claims.
    */
-  issuer: string | ((claims: JWTPayload) => boolean)
+  issuerCheck?: ((claims: JWTPayload) => boolean) | undefined
   /** Accepted audiences; `null` when the check was explicitly waived. */
   audience: readonly string[] | null
   algorithms: readonly string[]
@@ -46,17 +56,19 @@ export class JWTVerifier {
   readonly #strictType: boolean
   readonly #fast: FastJWTVerifier | null
   readonly #issuerCheck: ((claims: JWTPayload) => boolean) | null
+  readonly #expected: ClaimExpectations
 
   constructor (options: JWTVerifierOptions) {
     this.#keys = options.keys
     this.#fast = options.fastPath === false ? null : new FastJWTVerifier(options)
     this.#strictType = options.requireAccessTokenType
-    this.#issuerCheck = typeof options.issuer === 'string' ? null : options.issuer
+    this.#issuerCheck = options.issuerCheck ?? null
+    // jose and the claims count in seconds.
+    this.#expected = { issuer: options.issuer, audience: options.audience, clockTolerance: options.clockTolerance / 1000 }
     this.#options = {
-      issuer: typeof options.issuer === 'string' ? options.issuer : undefined,
+      issuer: options.issuerCheck === undefined ? options.issuer : undefined,
       audience: options.audience === null ? undefined : [...options.audience],
       algorithms: [...options.algorithms],
-      // jose counts in seconds.
       clockTolerance: options.clockTolerance / 1000,
       requiredClaims: ['exp']
     }
@@ -76,16 +88,20 @@ export class JWTVerifier {
       checkedMembers = result !== undefined
       if (result === undefined) {
         // jose's base64url decoding tolerates padding; a compact JWS never has any (RFC 7515 §2).
-        if (!isCompactJWS(token)) throw new InvalidTokenError()
+        if (!isCompactJWS(token)) throw new InvalidTokenError({ detail: 'token: not a compact JWS (three base64url segments without padding)' })
         result = this.#issuerCheck === null
           ? await jwtVerify(token, this.#keys.key, this.#options)
           : await this.#verifyTemplate(token, this.#issuerCheck)
+        // In the fast path's order (claims, iat, repeated members), so both name the same check.
+        if (isFutureIat(result.payload.iat, this.#expected.clockTolerance)) {
+          throw new InvalidTokenError({ detail: claimDetail('iat', 'check_failed', result.payload, this.#expected) })
+        }
       }
     } catch (err) {
-      throw mapJoseError(err)
+      throw this.#mapJoseError(err, token)
     }
-    if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError()
-    if (!checkedMembers && hasRepeatedMembers(token)) throw new InvalidTokenError()
+    if (!checkedMembers && hasRepeatedMembers(token)) throw new InvalidTokenError({ detail: DUPLICATE_MEMBERS_DETAIL })
+    if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError({ detail: typeDetail(result.protectedHeader.typ, this.#strictType) })
     return result.payload
   }
 
@@ -99,10 +115,11 @@ export class JWTVerifier {
     try {
       result = this.#fast.verifySync(token)
     } catch (err) {
-      throw mapJoseError(err)
+      throw this.#mapJoseError(err, token)
     }
     if (result === undefined || result === KEY_NEEDED) return undefined
-    if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError()
+    const header = result.protectedHeader
+    if (!this.#acceptsType(header.typ)) throw new InvalidTokenError({ detail: typeDetail(header.typ, this.#strictType) })
     return result.payload
   }
 
@@ -114,11 +131,11 @@ export class JWTVerifier {
   async #verifyTemplate (token: string, accepts: (claims: JWTPayload) => boolean): Promise<Awaited<ReturnType<typeof jwtVerify>>> {
     try {
       const result = await jwtVerify(token, this.#keys.key, this.#options)
-      if (!accepts(result.payload)) throw new InvalidTokenError()
+      if (!accepts(result.payload)) throw new InvalidTokenError({ detail: templateIssuerDetail(result.payload, this.#expected.issuer) })
       return result
     } catch (err) {
       if (err instanceof errors.JWTClaimValidationFailed || err instanceof errors.JWTExpired) {
-        if (!accepts(err.payload)) throw new InvalidTokenError({ cause: err })
+        if (!accepts(err.payload)) throw new InvalidTokenError({ cause: err, detail: templateIssuerDetail(err.payload, this.#expected.issuer) })
       }
       throw err
     }
@@ -131,13 +148,38 @@ export class JWTVerifier {
     const type = typ.toLowerCase().replace(/^application\//, '')
     return type === 'at+jwt' || (!this.#strictType && type === 'jwt')
   }
+
+  /** jose's errors as this package's, each with a detail naming the check (and values for alg, kid). */
+  #mapJoseError (err: unknown, token: string): unknown {
+    if (!(err instanceof errors.JOSEError || err instanceof TypeError)) return err
+    const cause = { cause: err }
+    if (err instanceof errors.JWTExpired) {
+      return new TokenExpiredError({ ...cause, detail: claimDetail(err.claim, err.reason, err.payload, this.#expected) })
+    }
+    if (err instanceof errors.JWTClaimValidationFailed) {
+      const detail = claimDetail(err.claim, err.reason, err.payload, this.#expected)
+      if (err.claim === 'nbf' && err.reason === 'check_failed') return new TokenExpiredError({ ...cause, detail })
+      return new InvalidTokenError({ ...cause, detail })
+    }
+    if (err instanceof errors.JOSEAlgNotAllowed) {
+      return new InvalidTokenError({ ...cause, detail: `alg: expected one of ${logSafe(this.#options.algorithms)}, received ${logSafe(headerOf(token).alg)}` })
+    }
+    if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
+      const { alg, kid } = headerOf(token)
+      return new InvalidTokenError({ ...cause, detail: `kid: no single key of the JWKS matches, received kid ${logSafe(kid)} with alg ${logSafe(alg)}` })
+    }
+    if (err instanceof errors.JWSSignatureVerificationFailed) return new InvalidTokenError({ ...cause, detail: SIGNATURE_DETAIL })
+    // The rest (malformed segments, bad JSON, unsupported header) has jose's fixed text, cut.
+    const code = err instanceof errors.JOSEError ? err.code : err.name
+    return new InvalidTokenError({ ...cause, detail: `token: ${code} ${logSafe(err.message)}` })
+  }
 }
 
-function mapJoseError (err: unknown): unknown {
-  if (err instanceof errors.JWTExpired) return new TokenExpiredError({ cause: err })
-  if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'nbf' && err.reason === 'check_failed') {
-    return new TokenExpiredError({ cause: err })
+/** The token's header, for a detail; empty when it cannot be read. */
+function headerOf (token: string): Record<string, unknown> {
+  try {
+    return decodeProtectedHeader(token)
+  } catch {
+    return {}
   }
-  if (err instanceof errors.JOSEError || err instanceof TypeError) return new InvalidTokenError({ cause: err })
-  return err
 }

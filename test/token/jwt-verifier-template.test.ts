@@ -15,7 +15,7 @@ t.teardown(async () => await local.close())
 function verifier (fastPath: boolean): JWTVerifier {
   const keys = new JWKSCache(async () => local.jwksUri, { timeout: 2000, cooldown: 0, maxAge: 60_000 })
   const template = new IssuerTemplate(TEMPLATE, ['t1', 't2'])
-  return new JWTVerifier({ issuer: template.accepts, audience: ['api'], algorithms: ['RS256', 'ES256'], clockTolerance: 0, requireAccessTokenType: false, keys, fastPath })
+  return new JWTVerifier({ issuer: TEMPLATE, issuerCheck: template.accepts, audience: ['api'], algorithms: ['RS256', 'ES256'], clockTolerance: 0, requireAccessTokenType: false, keys, fastPath })
 }
 
 async function verdict (jwt: JWTVerifier, token: string): Promise<string> {
