@@ -9,7 +9,7 @@ import { logRouteReport, routeReport } from './fastify/route-report.js'
 import { routeDefaults } from './fastify/protect-options.js'
 import { unseenRouteHook } from './fastify/unseen-routes.js'
 import { decorateUserinfo } from './fastify/userinfo.js'
-import { resolveOptions } from './options.js'
+import { resolveOptions, type ResolvedOptions } from './options.js'
 import { kAuthState } from './symbols.js'
 import { CredentialDecider } from './token/credential-decision.js'
 import { MetadataResolver } from './token/discovery.js'
@@ -18,6 +18,7 @@ import { JWTVerifier } from './token/jwt-verifier.js'
 import { TokenCache } from './token/token-cache.js'
 import { Introspector } from './token/introspection.js'
 import { UserinfoClient } from './token/userinfo.js'
+import { SharedLevel } from './token/shared-store.js'
 import type { OAuthGuardAPI, OAuthGuardOptions } from './types.js'
 import { createDocsState, docsRouteHook } from './openapi/docs-state.js'
 import { registerDocs } from './openapi/docs-plugin.js'
@@ -38,9 +39,10 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     keys
   })
   const { issuer, audience, clockTolerance, timeout, retryAfter, realm } = options
+  const shared = sharedLevel(fastify, options)
   const introspector = options.introspection === null
     ? null
-    : new Introspector({ issuer, audience, clockTolerance, timeout, retryAfter, realm, claims: options.claims, credentials: options.introspection, endpoint: async () => await metadata.get('introspection_endpoint') })
+    : new Introspector({ issuer, audience, clockTolerance, timeout, retryAfter, realm, claims: options.claims, credentials: options.introspection, shared, endpoint: async () => await metadata.get('introspection_endpoint') })
   const decider = new CredentialDecider({
     mode: options.validation,
     jwt,
@@ -53,7 +55,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   })
   // A token the provider refuses at userinfo is refused from then on, not only once the caches expire.
   const forget = (token: string): void => decider.forget(token)
-  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, endpoint: async () => await metadata.get('userinfo_endpoint') })
+  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, shared, endpoint: async () => await metadata.get('userinfo_endpoint') })
   const authenticator = new Authenticator(decider, options)
   const state: RouteSecurityState = { scopes: new Set(), routes: [], hidden: [] }
   const defaults = routeDefaults(options)
@@ -77,6 +79,20 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   fastify.addHook('onReady', async () => logRouteReport(fastify.log, routeReport(state)))
   fastify.addHook('onRoute', docsRouteHook(createDocsState(api)))
   if (rawOptions.docs !== undefined) await registerDocs(fastify, rawOptions.docs)
+}
+
+/**
+ * The level shared between instances, if `store` is set. DPoP's replay check is built on it with
+ * `new SharedReplayStore({ local, shared, fallback: options.storeReplayFallback, retryAfter })`.
+ */
+function sharedLevel (fastify: FastifyInstance, options: ResolvedOptions): SharedLevel | null {
+  if (options.store === null) return null
+  const replay = options.storeReplayFallback === 'refuse' ? 'DPoP proofs are refused (503)' : 'DPoP replay checks are local to each instance'
+  return new SharedLevel(options.store, {
+    timeout: options.storeTimeout,
+    log: fastify.log,
+    fallback: `introspection and userinfo answers come from the provider and this instance's cache, ${replay}`
+  })
 }
 
 /**
