@@ -1,6 +1,7 @@
 // The Redis store and the shared level against a real redis-server: the exact commands, the
 // atomic add, the replay check across instances, and what an unavailable Redis does.
 import { once } from 'node:events'
+import type { Redis } from 'ioredis'
 import t from 'tap'
 import { InvalidOptionsError, StoreUnavailableError } from '../../lib/errors.js'
 import { DEFAULT_REDIS_PREFIX, redisStore } from '../../lib/store/redis-store.js'
@@ -27,9 +28,11 @@ function localReplay (): ReplayStore {
   return { firstUse: (key) => !seen.has(key) && seen.add(key) !== undefined }
 }
 
-function instance (fallback: ReplayFallback = 'local', client = redis.client()) {
+/** One instance's store; a connected client and a timeout generous for a loaded test machine, unless told. */
+async function instance (fallback: ReplayFallback = 'local', given?: Redis, timeout = 1000) {
+  const client = given ?? await redis.readyClient()
   const { lines, log } = recorder()
-  const shared = new SharedLevel(redisStore(client, { prefix: 'test:' }), { timeout: 100, log, fallback: 'test fallback' })
+  const shared = new SharedLevel(redisStore(client, { prefix: 'test:' }), { timeout, log, fallback: 'test fallback' })
   return { shared, lines, client, replay: new SharedReplayStore({ local: localReplay(), shared, fallback, retryAfter: 5000 }) }
 }
 
@@ -39,7 +42,7 @@ t.test('values are written with their time to live in the same SET command, unde
   t.teardown(() => monitor.disconnect())
   const commands: string[][] = []
   monitor.on('monitor', (_time: string, args: string[]) => commands.push(args))
-  const store = redisStore(redis.client(), { prefix: 'cmd:' })
+  const store = redisStore(await redis.readyClient(), { prefix: 'cmd:' })
   await store.set('k1', 'v1', 1500)
   t.equal(await store.add('k2', '1', 2500), true)
   t.equal(await store.add('k2', '1', 2500), false, 'already there')
@@ -67,8 +70,8 @@ t.test('an entry carries its time to live in Redis (PTTL)', async (t) => {
 })
 
 t.test('a jti used through one instance is refused through another', async (t) => {
-  const a = instance()
-  const b = instance()
+  const a = await instance()
+  const b = await instance()
   const until = Date.now() + 60_000
   t.equal(await a.replay.firstUse('jti-digest-1', until), true, 'first use on A')
   t.equal(await b.replay.firstUse('jti-digest-1', until), false, 'replayed to B')
@@ -77,16 +80,16 @@ t.test('a jti used through one instance is refused through another', async (t) =
 })
 
 t.test('two concurrent first uses of one jti on two instances: exactly one wins', async (t) => {
-  const a = instance()
-  const b = instance()
+  const a = await instance()
+  const b = await instance()
   const until = Date.now() + 60_000
   const results = await Promise.all([a.replay.firstUse('jti-race', until), b.replay.firstUse('jti-race', until)])
   t.same(results.sort(), [false, true])
 })
 
 t.test('Redis down: the replay check falls back to the local one, with one warning per outage', async (t) => {
-  const client = redis.client()
-  const a = instance('local', client)
+  const client = await redis.readyClient()
+  const a = await instance('local', client)
   const until = Date.now() + 60_000
   client.disconnect()
   t.equal(await a.replay.firstUse('jti-down-1', until), true, 'accepted on the local check')
@@ -106,8 +109,8 @@ t.test('Redis down: the replay check falls back to the local one, with one warni
 })
 
 t.test("Redis down with storeReplayFallback 'refuse': 503 with Retry-After", async (t) => {
-  const client = redis.client()
-  const a = instance('refuse', client)
+  const client = await redis.readyClient()
+  const a = await instance('refuse', client)
   client.disconnect()
   const err = await a.replay.firstUse('jti-refused', Date.now() + 60_000).catch((err: unknown) => err)
   t.ok(err instanceof StoreUnavailableError)
@@ -115,7 +118,7 @@ t.test("Redis down with storeReplayFallback 'refuse': 503 with Retry-After", asy
 })
 
 t.test('a stalled Redis costs each call at most the timeout', async (t) => {
-  const a = instance()
+  const a = await instance('local', undefined, 100)
   await a.shared.set('before', 'v', 10_000)
   redis.stall()
   t.teardown(() => redis.resume())

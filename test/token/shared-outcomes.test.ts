@@ -13,17 +13,18 @@ import { startRedis } from '../fixtures/redis-server.js'
 
 const redis = await startRedis(t)
 const silent = { warn: () => {}, info: () => {} }
-const level = () => new SharedLevel(redisStore(redis.client(), { prefix: 'outcomes:' }), { timeout: 200, log: silent, fallback: '' })
+// A connected client and a generous timeout: these tests are about what is shared, not about a slow Redis.
+const level = async () => new SharedLevel(redisStore(await redis.readyClient(), { prefix: 'outcomes:' }), { timeout: 2000, log: silent, fallback: '' })
 const codec = { encode: (value: string) => value, decode: (value: unknown): Outcome<string> | undefined => typeof value === 'string' ? { active: true, value, until: Infinity, bytes: 10 } : undefined }
 const OPTIONS = { maxTTL: 60_000, negativeTTL: 5_000, maxEntries: 100, maxBytes: 1 << 20 }
 
 t.test('userinfo fetched by one instance is served to another from the shared store', async (t) => {
   const endpoints = await startEndpoints(t)
   endpoints.answer('/userinfo', { body: { sub: 'u1', name: 'Ada' } })
-  const client = () => new UserinfoClient({ endpoint: async () => `${endpoints.origin}/userinfo`, ttl: 60_000, maxEntries: DEFAULT_USERINFO_MAX_ENTRIES, timeout: 1000, retryAfter: 5000, realm: 'api', shared: level() })
+  const client = async () => new UserinfoClient({ endpoint: async () => `${endpoints.origin}/userinfo`, ttl: 60_000, maxEntries: DEFAULT_USERINFO_MAX_ENTRIES, timeout: 1000, retryAfter: 5000, realm: 'api', shared: await level() })
   const auth: AuthContext = { id: 'u1', scopes: ['openid'], permissions: [], token: 'token-userinfo-abcdefghijkl', claims: { iss: 'https://idp.example', sub: 'u1' }, expiresAt: new Date(Date.now() + 60_000), method: 'jwt' }
-  t.same(await client().get(auth), { sub: 'u1', name: 'Ada' })
-  t.same(await client().get(auth), { sub: 'u1', name: 'Ada' })
+  t.same(await (await client()).get(auth), { sub: 'u1', name: 'Ada' })
+  t.same(await (await client()).get(auth), { sub: 'u1', name: 'Ada' })
   t.equal(endpoints.calls('/userinfo'), 1)
   const stored = (await redis.dump()).filter(([key]) => key.startsWith('outcomes:userinfo:'))
   t.equal(stored.length, 1)
@@ -31,7 +32,7 @@ t.test('userinfo fetched by one instance is served to another from the shared st
 })
 
 t.test('an outcome whose text contains the token is never written to the shared store', async (t) => {
-  const cache = new OutcomeCache<string>(OPTIONS, new SharedOutcomes(level(), 'leak:', codec))
+  const cache = new OutcomeCache<string>(OPTIONS, new SharedOutcomes(await level(), 'leak:', codec))
   const token = 'raw-token-echoed-by-a-provider'
   await cache.load('k-leak', async () => ({ active: true, value: `jti=${token}`, until: Infinity, bytes: 10 }), token)
   t.match(cache.get('k-leak'), { active: true, value: `jti=${token}` }, 'kept locally')
@@ -39,7 +40,7 @@ t.test('an outcome whose text contains the token is never written to the shared 
 })
 
 t.test('a shared answer is copied locally with the deadline its writer gave it', async (t) => {
-  const shared = new SharedOutcomes(level(), 'deadline:', codec)
+  const shared = new SharedOutcomes(await level(), 'deadline:', codec)
   const writer = new OutcomeCache<string>({ ...OPTIONS, maxTTL: 2_000 }, shared)
   const reader = new OutcomeCache<string>(OPTIONS, shared)
   await writer.load('k', async () => ({ active: true, value: 'v', until: Infinity, bytes: 10 }))
@@ -51,7 +52,7 @@ t.test('a shared answer is copied locally with the deadline its writer gave it',
 })
 
 t.test('a refusal is shared for negativeTTL, and a delete reaches the shared store', async (t) => {
-  const shared = new SharedOutcomes(level(), 'negative:', codec)
+  const shared = new SharedOutcomes(await level(), 'negative:', codec)
   const a = new OutcomeCache<string>(OPTIONS, shared)
   const b = new OutcomeCache<string>(OPTIONS, shared)
   await a.load('k', async () => ({ active: false, reason: 'expired' }))
@@ -62,7 +63,7 @@ t.test('a refusal is shared for negativeTTL, and a delete reaches the shared sto
 
 t.test('an entry that cannot be read back is a miss', async (t) => {
   const client = redis.client()
-  const shared = new SharedOutcomes(level(), 'garbage:', codec)
+  const shared = new SharedOutcomes(await level(), 'garbage:', codec)
   await client.set('outcomes:garbage:not-json', '{', 'PX', 10_000)
   await client.set('outcomes:garbage:past', JSON.stringify({ u: Date.now() - 1, v: 'old' }), 'PX', 10_000)
   await client.set('outcomes:garbage:shape', JSON.stringify({ u: Date.now() + 10_000, v: 42 }), 'PX', 10_000)
