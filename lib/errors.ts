@@ -25,6 +25,8 @@ export interface HTTPErrorOptions {
   realm?: string
   /** The underlying error, kept for logs and never sent. */
   cause?: unknown
+  /** Why, log-safe (no token, values cut and escaped): the check that failed or the provider failure. Never sent. */
+  detail?: string
 }
 
 /** An error answered with an HTTP status and, for 400/401/403, a Bearer challenge. */
@@ -34,12 +36,21 @@ export class OAuthGuardHTTPError extends OAuthGuardError {
   readonly error: string | undefined
   /** Response headers: `www-authenticate`, or `retry-after` for 503. */
   readonly headers: Record<string, string>
+  /**
+   * Why, for logs: the check that failed (`aud: expected [...], received "..."`) or the provider
+   * failure (`connection refused (ECONNREFUSED) ...`). Log-safe, never sent in a response.
+   */
+  readonly detail: string | undefined
   readonly #challenge: BearerChallenge | null
+  #realm: string | undefined
+  #resourceMetadata: string | undefined
   constructor (statusCode: number, code: string, message: string, challenge: BearerChallenge | null, options: HTTPErrorOptions = {}) {
     super(code, message, { cause: options.cause })
     this.statusCode = statusCode
+    this.detail = options.detail
     this.error = challenge?.error
     this.#challenge = challenge
+    this.#realm = options.realm
     this.headers = challenge === null
       ? {}
       : { 'www-authenticate': bearerChallenge({ realm: options.realm, ...challenge }) }
@@ -48,7 +59,20 @@ export class OAuthGuardHTTPError extends OAuthGuardError {
   /** Sets the `realm` of the challenge (errors raised below the Fastify layer do not know it). */
   withRealm (realm: string | undefined): this {
     if (realm !== undefined && this.#challenge !== null) {
-      this.headers['www-authenticate'] = bearerChallenge({ realm, ...this.#challenge })
+      this.#realm = realm
+      this.headers['www-authenticate'] = bearerChallenge({ realm, ...this.#challenge, resource_metadata: this.#resourceMetadata })
+    }
+    return this
+  }
+
+  /**
+   * Names the protected resource metadata in the challenge (`resource_metadata`, RFC 9728 §5.1), so
+   * a client that knows only the API's URL can find how to get a token.
+   */
+  withResourceMetadata (url: string | undefined): this {
+    if (url !== undefined && this.#challenge !== null) {
+      this.#resourceMetadata = url
+      this.headers['www-authenticate'] = bearerChallenge({ realm: this.#realm, ...this.#challenge, resource_metadata: url })
     }
     return this
   }
@@ -126,6 +150,18 @@ export class ClaimsRejectedError extends OAuthGuardHTTPError {
   constructor (options?: HTTPErrorOptions) {
     const text = 'The access token is not allowed to access this resource'
     super(403, 'OAUTH_GUARD_CLAIMS_REJECTED', text, { error: 'insufficient_scope', error_description: text }, options)
+  }
+}
+
+/**
+ * 403 `insufficient_scope`: a valid token issued to a client the route's `clients` list does not
+ * name (or to no named client). RFC 6750 §3.1 has no closer code: the token is fine, its holder
+ * lacks the privilege.
+ */
+export class ClientNotAllowedError extends OAuthGuardHTTPError {
+  constructor (options?: HTTPErrorOptions) {
+    const text = 'The client this access token was issued to is not allowed here'
+    super(403, 'OAUTH_GUARD_CLIENT_NOT_ALLOWED', text, { error: 'insufficient_scope', error_description: text }, options)
   }
 }
 

@@ -20,6 +20,7 @@ import { DEFAULT_STORE_TIMEOUT, type SharedStore } from './token/shared-store.js
 import { DEFAULT_REPLAY_FALLBACK, type ReplayFallback } from './token/shared-replay-store.js'
 import type { AccessTokenClaims, OAuthGuardOptions } from './types.js'
 import { docsProblems, DocsOptionsSchema, scopeDescriptionProblems } from './openapi/docs-options.js'
+import { resolveResourceMetadata, resourceMetadataProblems, ResourceMetadataOptionSchema, ResourceOptionSchema, type ResolvedResourceMetadata } from './fastify/protected-resource.js'
 import { protectProblems, ProtectAllRoutesSchema, resolveProtectAll, type ResolvedProtectAll } from './fastify/protect-options.js'
 
 /** Default OpenAPI security scheme name. */
@@ -56,8 +57,10 @@ const OptionsSchema = Type.Object({
   claims: Type.Optional(Type.Object({
     id: Type.Optional(Type.String({ minLength: 1 })),
     scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
-    permissions: Type.Optional(Type.String({ minLength: 1 }))
+    permissions: Type.Optional(Type.String({ minLength: 1 })),
+    clientId: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }))
   }, { additionalProperties: false })),
+  clients: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   cache: Type.Optional(Type.Union([Type.Literal(false), Type.Object({
     maxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
     maxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
@@ -85,7 +88,9 @@ const OptionsSchema = Type.Object({
   store: Type.Optional(Type.Unknown()),
   storeTimeout: Type.Optional(Millis(1)),
   storeReplayFallback: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('refuse')])),
-  docs: Type.Optional(DocsOptionsSchema)
+  docs: Type.Optional(DocsOptionsSchema),
+  resource: Type.Optional(ResourceOptionSchema),
+  resourceMetadata: Type.Optional(ResourceMetadataOptionSchema)
 }, { additionalProperties: false })
 
 /** Options after validation, with every default applied. */
@@ -117,6 +122,10 @@ export interface ResolvedOptions {
   readonly protectAllRoutes: ResolvedProtectAll
   readonly strictScopes: boolean
   readonly validateClaims: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
+  /** Client IDs whose tokens are accepted; `null`: any client. */
+  readonly clients: readonly string[] | null
+  /** RFC 9728 metadata; `null`: off. */
+  readonly resourceMetadata: ResolvedResourceMetadata | null
   /** The shared store, or `null`. Not enumerable: the options are frozen, the client must not be. */
   readonly store: SharedStore | null
   /** Milliseconds per call to the shared store. */
@@ -153,7 +162,8 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
     claims: {
       id: options.claims?.id ?? DEFAULT_CLAIM_NAMES.id,
       scopes: [...(options.claims?.scopes ?? DEFAULT_CLAIM_NAMES.scopes)],
-      permissions: options.claims?.permissions ?? DEFAULT_CLAIM_NAMES.permissions
+      permissions: options.claims?.permissions ?? DEFAULT_CLAIM_NAMES.permissions,
+      clientId: [...(options.claims?.clientId ?? DEFAULT_CLAIM_NAMES.clientId)]
     },
     cache: cache === null
       ? null
@@ -171,6 +181,8 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
     protectAllRoutes: resolveProtectAll(options.protectAllRoutes),
     strictScopes: options.strictScopes ?? false,
     validateClaims: options.validateClaims,
+    clients: options.clients === undefined ? null : [...new Set(options.clients)],
+    resourceMetadata: resolveResourceMetadata(options),
     storeTimeout: options.storeTimeout ?? DEFAULT_STORE_TIMEOUT,
     storeReplayFallback: options.storeReplayFallback ?? DEFAULT_REPLAY_FALLBACK
   }
@@ -227,6 +239,7 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
   }
   problems.push(...scopeDescriptionProblems(options.scopes), ...docsProblems(options.docs, options.securityScheme ?? DEFAULT_SECURITY_SCHEME))
   problems.push(...protectProblems(options))
+  problems.push(...resourceMetadataProblems(options))
   problems.push(...storeProblems(options))
   return problems
 }

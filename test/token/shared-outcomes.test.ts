@@ -22,7 +22,7 @@ t.test('userinfo fetched by one instance is served to another from the shared st
   const endpoints = await startEndpoints(t)
   endpoints.answer('/userinfo', { body: { sub: 'u1', name: 'Ada' } })
   const client = async () => new UserinfoClient({ endpoint: async () => `${endpoints.origin}/userinfo`, ttl: 60_000, maxEntries: DEFAULT_USERINFO_MAX_ENTRIES, timeout: 1000, retryAfter: 5000, realm: 'api', shared: await level() })
-  const auth: AuthContext = { id: 'u1', scopes: ['openid'], permissions: [], token: 'token-userinfo-abcdefghijkl', claims: { iss: 'https://idp.example', sub: 'u1' }, expiresAt: new Date(Date.now() + 60_000), method: 'jwt' }
+  const auth: AuthContext = { id: 'u1', clientId: null, scopes: ['openid'], permissions: [], token: 'token-userinfo-abcdefghijkl', claims: { iss: 'https://idp.example', sub: 'u1' }, expiresAt: new Date(Date.now() + 60_000), method: 'jwt' }
   t.same(await (await client()).get(auth), { sub: 'u1', name: 'Ada' })
   t.same(await (await client()).get(auth), { sub: 'u1', name: 'Ada' })
   t.equal(endpoints.calls('/userinfo'), 1)

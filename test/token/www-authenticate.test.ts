@@ -17,3 +17,7 @@ t.test('attributes come in a fixed order, quoted', async (t) => {
 t.test('quotes and backslashes are escaped', async (t) => {
   t.equal(bearerChallenge({ realm: 'a"b\\c' }), 'Bearer realm="a\\"b\\\\c"')
 })
+
+t.test('characters a header cannot carry are replaced, so the challenge can always be sent', async (t) => {
+  t.equal(bearerChallenge({ error: 'insufficient_scope', scope: 'items:\u2713 caf\u00e9\n' }), 'Bearer error="insufficient_scope", scope="items:? caf??"')
+})
