@@ -95,5 +95,9 @@ export function checkTargets (summaries: Summary[]): TargetCheck[] {
   }
   const introspection = byId.get('introspection/warm/-')
   if (introspection !== undefined) add('introspection, warm cache: plugin × bare', introspection.vsBare, 0.85)
+  for (const instance of ['a', 'b']) {
+    const shared = byId.get(`introspection-shared-${instance}/warm/-`)
+    if (shared !== undefined) add(`introspection, 2 instances sharing Redis, instance ${instance.toUpperCase()}: plugin × bare`, shared.vsBare, 0.85)
+  }
   return checks
 }

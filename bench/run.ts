@@ -6,6 +6,9 @@
  *
  * Options: --rounds N (5) --duration S (3) --warmup S (2) --connections N (50) --pool N (10000)
  * --only REGEX (cells whose id matches, plus the bare route and the floors).
+ *
+ * The `introspection-shared-*` rows run two servers sharing one redis-server (started here) and
+ * an introspection endpoint of their own, whose calls are counted per distinct token.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -13,6 +16,7 @@ import { createPublicKey, randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { createLocalIssuer } from '../lib/testing/index.js'
 import { startIntrospectionEndpoint } from './introspection-endpoint.js'
+import { startRedisServer } from './redis-server.js'
 import type { Workload } from './load.js'
 import { canPin, startLoad, startServer, type ServerProcess } from './processes.js'
 import { checkTargets, formatTable, summarise, type Cell, type Measurement } from './report.js'
@@ -65,6 +69,9 @@ function plan (): Row[] {
     add('fastify-jwt', '@fastify/jwt (no cache)', 'many', alg)
   }
   rows.push({ id: 'introspection/warm/-', config: 'fastify-oauth-guard introspection', workload: 'warm cache', alg: '-', server: 'introspection', load: { kind: 'static', authorization: '' } })
+  for (const instance of ['a', 'b']) {
+    rows.push({ id: `introspection-shared-${instance}/warm/-`, config: `introspection, 2 instances + Redis: ${instance.toUpperCase()}`, workload: 'warm cache', alg: '-', server: `introspection-shared/${instance}`, load: { kind: 'static', authorization: '' } })
+  }
   const only = args.only === undefined ? null : new RegExp(args.only)
   return rows.filter((row) => only === null || only.test(row.id) || row.id.startsWith('bare/') || row.id.startsWith('floor/'))
 }
@@ -85,8 +92,12 @@ async function main (): Promise<void> {
   const sameToken = (alg: string): string => `Bearer ${pools[alg === '-' ? 'RS256' : alg][0]}`
   const claims = { iss: issuer.issuer, aud: issuer.audience, sub: 'user-1', scope: SCOPE, client_id: 'bench', exp: Math.floor(Date.now() / 1000) + 3600 }
   const introspection = await startIntrospectionEndpoint(claims)
+  const sharedRows = rows.some((row) => row.server.startsWith('introspection-shared/'))
+  // The shared pair's own endpoint, so its calls are theirs alone; the same opaque token.
+  const sharedIntrospection = sharedRows ? await startIntrospectionEndpoint(claims) : undefined
+  const redis = sharedRows ? await startRedisServer() : undefined
   for (const row of rows) {
-    if (row.load.kind === 'static') row.load.authorization = row.id.startsWith('introspection/') ? `Bearer ${introspection.token}` : sameToken(row.alg)
+    if (row.load.kind === 'static') row.load.authorization = row.id.startsWith('introspection') ? `Bearer ${introspection.token}` : sameToken(row.alg)
   }
 
   const servers = new Map<string, ServerProcess>()
@@ -95,7 +106,9 @@ async function main (): Promise<void> {
   try {
     for (const row of rows) {
       if (servers.has(row.server)) continue
-      const [kind, alg = 'RS256'] = row.server.split('/') as [ServerKind, string?]
+      const [kind, variant = 'RS256'] = row.server.split('/') as [ServerKind, string?]
+      const shared = kind === 'introspection-shared'
+      const alg = shared ? 'RS256' : variant
       const jwk = issuer.jwks().keys.find((key) => key.alg === alg)!
       const spec: ServerSpec = {
         kind,
@@ -105,8 +118,9 @@ async function main (): Promise<void> {
         jwksUri: issuer.jwksUri,
         keys: issuer.jwks().keys,
         pem: createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString(),
-        introspection,
-        cacheEntries: CACHE_ENTRIES
+        introspection: shared ? sharedIntrospection : introspection,
+        cacheEntries: CACHE_ENTRIES,
+        redisPort: redis?.port
       }
       try {
         servers.set(row.server, await startServer(spec, pin))
@@ -117,7 +131,7 @@ async function main (): Promise<void> {
     }
     const measured = rows.filter((row) => servers.has(row.server))
     for (const [name, server] of servers) {
-      const authorization = name === 'introspection' ? `Bearer ${introspection.token}` : sameToken(name.split('/')[1] ?? 'RS256')
+      const authorization = name.startsWith('introspection') ? `Bearer ${introspection.token}` : sameToken(name.split('/')[1] ?? 'RS256')
       await sanityCheck(name, server.url, authorization)
     }
     for (const [name, tokens] of Object.entries(pools)) await load.sendPool(name, tokens)
@@ -149,6 +163,11 @@ async function main (): Promise<void> {
     }
     const summaries = summarise(measured, rounds, 'bare/same/-')
     const checks = checkTargets(summaries)
+    if (sharedIntrospection !== undefined && servers.has('introspection-shared/b')) {
+      const perToken = sharedIntrospection.hits.count / 2
+      checks.push({ target: 'introspection, 2 instances sharing Redis: provider calls per distinct token ≤ 1', value: perToken.toFixed(2), pass: perToken <= 1 })
+      console.log(`shared pair: ${sharedIntrospection.hits.count} introspection calls for 2 distinct tokens across both instances (${perToken.toFixed(2)} per token)`)
+    }
     console.log(`\n${formatTable(summaries, unavailable)}\n`)
     for (const check of checks) console.log(`${check.pass ? 'PASS' : 'FAIL'}  ${check.target}: ${check.value}`)
     if (servers.has('introspection')) console.log(`introspection endpoint calls during the run: ${introspection.hits.count}`)
@@ -161,6 +180,8 @@ async function main (): Promise<void> {
     load.stop()
     for (const server of servers.values()) server.stop()
     await introspection.close()
+    await sharedIntrospection?.close()
+    redis?.stop()
     await issuer.close()
   }
 

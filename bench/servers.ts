@@ -7,7 +7,7 @@ import type { JWK } from 'jose'
 import { createFloorVerifier } from './floor-verifier.js'
 
 /** Which server to build. */
-export type ServerKind = 'bare' | 'floor' | 'plugin' | 'plugin-nocache' | 'introspection' | 'fastify-jwt' | 'fastify-jwt-cache'
+export type ServerKind = 'bare' | 'floor' | 'plugin' | 'plugin-nocache' | 'introspection' | 'introspection-shared' | 'fastify-jwt' | 'fastify-jwt-cache'
 
 /** Everything a server process needs, passed as JSON in the `BENCH_SERVER` environment variable. */
 export interface ServerSpec {
@@ -25,6 +25,8 @@ export interface ServerSpec {
   introspection?: { endpoint: string, clientId: string, clientSecret: string }
   /** Entries of the plugin's token cache. */
   cacheEntries: number
+  /** Port of the Redis on 127.0.0.1 the `introspection-shared` servers share. */
+  redisPort?: number
 }
 
 const BODY = { items: [] }
@@ -53,6 +55,7 @@ export async function buildServer (spec: ServerSpec): Promise<FastifyInstance> {
     case 'plugin':
     case 'plugin-nocache':
     case 'introspection':
+    case 'introspection-shared':
       await registerPlugin(app, spec)
       app.get('/items', { schema: { security: [{ oauth2: ['items:read'] }] } }, handler)
       break
@@ -78,13 +81,21 @@ export async function buildServer (spec: ServerSpec): Promise<FastifyInstance> {
 async function registerPlugin (app: FastifyInstance, spec: ServerSpec): Promise<void> {
   const { default: oauthGuard } = await import('../lib/index.js')
   const common = { issuer: spec.issuer, audience: spec.audience }
-  if (spec.kind === 'introspection') {
+  if (spec.kind === 'introspection' || spec.kind === 'introspection-shared') {
     if (spec.introspection === undefined) throw new Error('introspection server without an endpoint')
+    let store
+    if (spec.kind === 'introspection-shared') {
+      const [{ Redis }, { redisStore }] = await Promise.all([import('ioredis'), import('../lib/store/redis-store.js')])
+      const redis = new Redis({ host: '127.0.0.1', port: spec.redisPort })
+      app.addHook('onClose', async () => { redis.disconnect() })
+      store = redisStore(redis)
+    }
     await app.register(oauthGuard, {
       ...common,
       validation: 'introspection',
       metadata: { jwks_uri: spec.jwksUri, introspection_endpoint: spec.introspection.endpoint },
-      introspection: { clientId: spec.introspection.clientId, clientSecret: spec.introspection.clientSecret }
+      introspection: { clientId: spec.introspection.clientId, clientSecret: spec.introspection.clientSecret },
+      store
     })
     return
   }

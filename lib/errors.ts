@@ -195,6 +195,17 @@ export class ProviderUnavailableError extends OAuthGuardHTTPError {
   }
 }
 
+/**
+ * 503 with `Retry-After`: the shared store (Redis) could not be reached for a check that must not
+ * be done without it: a DPoP proof's replay check with `storeReplayFallback: 'refuse'`.
+ */
+export class StoreUnavailableError extends OAuthGuardHTTPError {
+  constructor (retryAfter: number, options?: HTTPErrorOptions) {
+    super(503, 'OAUTH_GUARD_STORE_UNAVAILABLE', 'A shared store the API depends on is unavailable, retry later', null, options)
+    this.headers['retry-after'] = String(retryAfter)
+  }
+}
+
 /** 502: the identity provider answered the userinfo request with an error. */
 export class UserinfoError extends OAuthGuardHTTPError {
   constructor (options?: HTTPErrorOptions) {

@@ -18,6 +18,8 @@ import type { ResolvedIntrospectionOptions } from './token/introspection.js'
 import { isIssuerTemplate } from './token/issuer-template.js'
 import { issuerEntrySchema, issuerListProblems, resolveIssuers, type ResolvedIssuer } from './issuer-options.js'
 import { DEFAULT_USERINFO_MAX_ENTRIES, DEFAULT_USERINFO_TTL } from './token/userinfo.js'
+import { DEFAULT_STORE_TIMEOUT, type SharedStore } from './token/shared-store.js'
+import { DEFAULT_REPLAY_FALLBACK, type ReplayFallback } from './token/shared-replay-store.js'
 import type { AccessTokenClaims, OAuthGuardOptions } from './types.js'
 import { docsProblems, DocsOptionsSchema, scopeDescriptionProblems } from './openapi/docs-options.js'
 import { resolveResourceMetadata, resourceMetadataProblems, ResourceMetadataOptionSchema, ResourceOptionSchema, type ResolvedResourceMetadata } from './fastify/protected-resource.js'
@@ -89,6 +91,10 @@ const OptionsSchema = Type.Object({
   protectAllRoutes: Type.Optional(ProtectAllRoutesSchema),
   strictScopes: Type.Optional(Type.Boolean()),
   validateClaims: Type.Optional(Type.Function([Type.Unknown()], Type.Boolean())),
+  // Checked for its methods in semanticProblems: a client object is no schema's business.
+  store: Type.Optional(Type.Unknown()),
+  storeTimeout: Type.Optional(Millis(1)),
+  storeReplayFallback: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('refuse')])),
   docs: Type.Optional(DocsOptionsSchema),
   resource: Type.Optional(ResourceOptionSchema),
   resourceMetadata: Type.Optional(ResourceMetadataOptionSchema)
@@ -133,6 +139,11 @@ export interface ResolvedOptions {
   readonly clients: readonly string[] | null
   /** RFC 9728 metadata; `null`: off. */
   readonly resourceMetadata: ResolvedResourceMetadata | null
+  /** The shared store, or `null`. Not enumerable: the options are frozen, the client must not be. */
+  readonly store: SharedStore | null
+  /** Milliseconds per call to the shared store. */
+  readonly storeTimeout: number
+  readonly storeReplayFallback: ReplayFallback
 }
 
 /** Validates `options`; throws {@link InvalidOptionsError} listing every problem. */
@@ -145,7 +156,7 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
   const cache = options.cache === false ? null : options.cache
   const issuers = resolveIssuers(options)
   const primary = issuers[0]!
-  return deepFreeze({
+  const resolved = {
     issuer: primary.issuer,
     issuers,
     audience: primary.audience,
@@ -187,8 +198,13 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
     strictScopes: options.strictScopes ?? false,
     validateClaims: options.validateClaims,
     clients: options.clients === undefined ? null : [...new Set(options.clients)],
-    resourceMetadata: resolveResourceMetadata(options)
-  })
+    resourceMetadata: resolveResourceMetadata(options),
+    storeTimeout: options.storeTimeout ?? DEFAULT_STORE_TIMEOUT,
+    storeReplayFallback: options.storeReplayFallback ?? DEFAULT_REPLAY_FALLBACK
+  }
+  // Not enumerable, so deepFreeze (and a log of the options) leaves the user's client alone.
+  Object.defineProperty(resolved, 'store', { value: options.store ?? null, enumerable: false })
+  return deepFreeze(resolved as typeof resolved & { store: SharedStore | null })
 }
 
 /** Every schema violation as "options.path: expected ..., received ...". */
@@ -245,7 +261,22 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
   problems.push(...scopeDescriptionProblems(options.scopes), ...docsProblems(options.docs, options.securityScheme ?? DEFAULT_SECURITY_SCHEME))
   problems.push(...protectProblems(options))
   problems.push(...resourceMetadataProblems(options))
+  problems.push(...storeProblems(options))
   return problems
+}
+
+const STORE_METHODS = ['get', 'set', 'add', 'delete'] as const
+
+function storeProblems (options: OAuthGuardOptions): string[] {
+  const { store } = options
+  if (store === undefined) {
+    return (['storeTimeout', 'storeReplayFallback'] as const)
+      .filter((name) => options[name] !== undefined)
+      .map((name) => `options.${name}: expected only with options.store, received it without`)
+  }
+  const missing = store === null || typeof store !== 'object' ? STORE_METHODS : STORE_METHODS.filter((name) => typeof store[name] !== 'function')
+  if (missing.length === 0) return []
+  return [`options.store: expected a shared store with get, set, add and delete methods (e.g. redisStore(app.redis) from fastify-oauth-guard/redis), received ${store === null || typeof store !== 'object' ? describe(store) : `an object without ${missing.join(', ')}`}`]
 }
 
 /** HTTPS, or HTTP on a loopback address (a local development provider). */

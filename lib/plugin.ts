@@ -12,13 +12,14 @@ import { discoverAtStartup } from './fastify/startup-discovery.js'
 import { decorateUserinfo } from './fastify/userinfo.js'
 import { decorateRequireAuth } from './fastify/require-auth.js'
 import { serveResourceMetadata } from './fastify/protected-resource.js'
-import { resolveOptions } from './options.js'
+import { resolveOptions, type ResolvedOptions } from './options.js'
 import { kAuthState } from './symbols.js'
 import { CredentialDecider } from './token/credential-decision.js'
 import { IssuerRouter } from './token/issuer-router.js'
 import { TokenCache } from './token/token-cache.js'
 import { issuerOf, trustedIssuer } from './trusted-issuers.js'
 import { UserinfoClient } from './token/userinfo.js'
+import { SharedLevel } from './token/shared-store.js'
 import type { OAuthGuardAPI, OAuthGuardOptions } from './types.js'
 import { createDocsState, docsRouteHook } from './openapi/docs-state.js'
 import { registerDocs } from './openapi/docs-plugin.js'
@@ -28,7 +29,9 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   if (options.issuers.some((issuer) => issuer.audience === null)) {
     fastify.log.warn('fastify-oauth-guard: dangerouslyAllowAnyAudience is set, tokens issued for any audience are accepted')
   }
+  const shared = sharedLevel(fastify, options)
   const issuers = options.issuers.map((issuer) => trustedIssuer(issuer, options, {
+    shared,
     warn: (message) => fastify.log.warn(`fastify-oauth-guard: ${message}`),
     onMisconfiguration: (details) => fastify.log.error({ code: 'OAUTH_GUARD_INTROSPECTION_CREDENTIALS', ...details },
       'fastify-oauth-guard: the introspection endpoint refused the API\'s own credentials (options.introspection clientId, clientSecret or authMethod); introspected requests get 503 until it accepts them')
@@ -52,7 +55,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   })
   // A token the provider refuses at userinfo is refused from then on, until its exp, not only once the caches expire.
   const forget = (token: string, expiresAt: Date): void => decider.forget(token, expiresAt)
-  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, endpoint: async (auth) => await issuerOf(issuers, auth.claims.iss).metadata.get('userinfo_endpoint') })
+  const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, shared, endpoint: async (auth) => await issuerOf(issuers, auth.claims.iss).metadata.get('userinfo_endpoint') })
   // Set once the metadata route is added, below: challenges then name it (RFC 9728 §5.1).
   let metadataURL: string | undefined
   const authenticator = new Authenticator(decider, { ...options, resourceMetadata: () => metadataURL })
@@ -105,6 +108,20 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     }, rawOptions.resourceMetadata !== undefined)
   }
   if (rawOptions.docs !== undefined) await registerDocs(fastify, rawOptions.docs)
+}
+
+/**
+ * The level shared between instances, if `store` is set. DPoP's replay check is built on it with
+ * `new SharedReplayStore({ local, shared, fallback: options.storeReplayFallback, retryAfter })`.
+ */
+function sharedLevel (fastify: FastifyInstance, options: ResolvedOptions): SharedLevel | null {
+  if (options.store === null) return null
+  const replay = options.storeReplayFallback === 'refuse' ? 'DPoP proofs are refused (503)' : 'DPoP replay checks are local to each instance'
+  return new SharedLevel(options.store, {
+    timeout: options.storeTimeout,
+    log: fastify.log,
+    fallback: `introspection and userinfo answers come from the provider and this instance's cache, ${replay}`
+  })
 }
 
 /**

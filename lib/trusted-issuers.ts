@@ -11,6 +11,7 @@ import type { IssuerRoute } from './token/issuer-router.js'
 import { IssuerTemplate } from './token/issuer-template.js'
 import { JWKSCache } from './token/jwks-cache.js'
 import { JWTVerifier } from './token/jwt-verifier.js'
+import type { SharedLevel } from './token/shared-store.js'
 
 /** One trusted issuer's route, and its metadata resolver (for the docs and userinfo of the primary). */
 export interface TrustedIssuer {
@@ -21,6 +22,8 @@ export interface TrustedIssuer {
 
 /** Where the services report what the plugin logs. */
 export interface TrustedIssuerHooks {
+  /** The level shared between instances (`store` option), for introspection answers; `null`: none. */
+  shared: SharedLevel | null
   /** A warning about a discovered document. */
   warn: (message: string) => void
   /** The introspection endpoint refused the API's own credentials. */
@@ -60,6 +63,7 @@ export function trustedIssuer (issuer: ResolvedIssuer, options: ResolvedOptions,
       realm,
       claims: options.claims,
       credentials: issuer.introspection,
+      shared: hooks.shared,
       endpoint: async () => await metadata.get('introspection_endpoint'),
       onMisconfiguration: hooks.onMisconfiguration
     })

@@ -12,6 +12,8 @@ import type { IssuerOptions } from './issuer-options.js'
 import type { UserInfo } from './token/userinfo.js'
 import type { DocsOptions } from './openapi/docs-options.js'
 import type { RouteReportRow } from './fastify/route-report.js'
+import type { SharedStore } from './token/shared-store.js'
+import type { ReplayFallback } from './token/shared-replay-store.js'
 
 export type { AccessTokenClaims, AuthContext, ValidationMethod } from './token/auth-context.js'
 export type { AuthorizationServerMetadata } from './token/discovery.js'
@@ -27,6 +29,8 @@ export type { OAuthGuardDocs, OpenAPIDocument } from './openapi/docs-pieces.js'
 export type { OAuth2SecurityScheme, OAuthFlowObject } from './openapi/security-scheme.js'
 export type { SwaggerUIInitOAuth } from './openapi/swagger-ui.js'
 export type { ErrorResponse } from './openapi/error-responses.js'
+export type { SharedStore } from './token/shared-store.js'
+export type { ReplayFallback } from './token/shared-replay-store.js'
 
 /** Options of the plugin. Only `issuer` and `audience` are needed for most providers. */
 export interface OAuthGuardOptions {
@@ -150,6 +154,23 @@ export interface OAuthGuardOptions {
     /** `Cache-Control: max-age` of the document, in milliseconds, a multiple of 1000 (the header counts in seconds). Default 3600000. */
     maxAge?: number
   }
+  /**
+   * A store shared by the API's instances (see docs/scaling.md): introspection answers and
+   * refusals, userinfo responses and DPoP `jti`s are shared, so one instance's provider call serves
+   * them all. Each instance keeps its own cache in front. E.g. `redisStore(app.redis)` from
+   * `fastify-oauth-guard/redis`. Default none: every instance on its own.
+   */
+  store?: SharedStore
+  /**
+   * Time allowed for each call to `store`, in milliseconds; a call that takes longer counts as the
+   * store being unavailable (the provider is asked instead). Default 100.
+   */
+  storeTimeout?: number
+  /**
+   * DPoP replay check while `store` is unavailable: `'local'` (default) checks against this
+   * instance's own record only, and warns once per outage; `'refuse'` answers 503 with Retry-After.
+   */
+  storeReplayFallback?: ReplayFallback
 }
 
 /** Per-route options of `fastify.authenticate(options)`. */

@@ -71,3 +71,24 @@ t.test('an external scheme cannot be the plugin own scheme', async (t) => {
 t.test('a non-object is refused', async (t) => {
   t.throws(() => resolveOptions(null as never), InvalidOptionsError)
 })
+
+t.test('store: defaults, kept out of the frozen options, and refused without its methods', async (t) => {
+  const store = { get: async () => null, set: async () => {}, add: async () => true, delete: async () => {} }
+  const options = resolveOptions({ ...base, store })
+  t.equal(options.store, store)
+  t.notOk(Object.isFrozen(store), "the user's client is not frozen")
+  t.notOk(Object.keys(options).includes('store'), 'not enumerable: logging the options does not print the client')
+  t.same({ timeout: options.storeTimeout, fallback: options.storeReplayFallback }, { timeout: 100, fallback: 'local' })
+  t.equal(resolveOptions(base).store, null)
+  const err = t.throws(() => resolveOptions({ ...base, store: { get: async () => null } as never, storeTimeout: 0, storeReplayFallback: 'open' as never })) as InvalidOptionsError
+  t.same(err.problems, [
+    'options.storeTimeout: expected integer to be greater or equal to 1 (milliseconds), received 0',
+    'options.storeReplayFallback: expected union value, received "open"',
+    'options.store: expected a shared store with get, set, add and delete methods (e.g. redisStore(app.redis) from fastify-oauth-guard/redis), received an object without set, add, delete'
+  ])
+  const lonely = t.throws(() => resolveOptions({ ...base, storeTimeout: 50, storeReplayFallback: 'refuse' })) as InvalidOptionsError
+  t.same(lonely.problems, [
+    'options.storeTimeout: expected only with options.store, received it without',
+    'options.storeReplayFallback: expected only with options.store, received it without'
+  ])
+})

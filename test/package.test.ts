@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module'
 import t from 'tap'
 
-t.test('ESM: the plugin (default and named), errors and the testing entry point', async (t) => {
+t.test('ESM: the plugin (default and named), errors, the testing and redis entry points', async (t) => {
   const main = await import('fastify-oauth-guard')
   t.type(main.default, 'function')
   t.equal(main.default, main.oauthGuard)
@@ -11,6 +11,8 @@ t.test('ESM: the plugin (default and named), errors and the testing entry point'
   t.type(main.pendingSchemes, 'function')
   const testing = await import('fastify-oauth-guard/testing')
   t.type(testing.createLocalIssuer, 'function')
+  const redis = await import('fastify-oauth-guard/redis')
+  t.type(redis.redisStore, 'function')
 })
 
 t.test('CommonJS can require() it (Node ^20.19 and >=22.12)', async (t) => {

@@ -10,7 +10,7 @@ const options = resolveOptions({
   ],
   audience: 'api'
 })
-const issuers = options.issuers.map((issuer) => trustedIssuer(issuer, options, { warn: () => {}, onMisconfiguration: () => {} }))
+const issuers = options.issuers.map((issuer) => trustedIssuer(issuer, options, { shared: null, warn: () => {}, onMisconfiguration: () => {} }))
 
 t.test("a validated token's own issuer is found by its iss, a template's by an allowed tenant", async (t) => {
   t.equal(await issuerOf(issuers, 'https://a.example.com').metadata.get('userinfo_endpoint'), 'https://a.example.com/me')

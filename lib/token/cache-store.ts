@@ -12,8 +12,8 @@
  * - Synchronous, so that a cached answer costs no promise on the hot path.
  *
  * A store shared between instances (Redis...) is asynchronous by nature: it goes behind a local
- * store as a second level, the {@link SharedStore} interface, consulted only when the local level
- * misses. Only the local level exists in this version.
+ * store as a second level (shared-store.ts, shared-outcomes.ts), consulted only when the local
+ * level misses, so this one stays synchronous.
  *
  * Durations are epoch milliseconds and milliseconds, like every duration option of the plugin.
  */
@@ -42,19 +42,6 @@ export interface LocalStoreOptions {
    * keys in use, nor make every request pay an eviction. Default false: always admitted.
    */
   admitOnSecondOffer?: boolean
-}
-
-/**
- * The interface of a second-level store shared between server instances (e.g. Redis), for a
- * later version: asynchronous, keyed like the local level (never by a raw token), values in a
- * serialisable form, each with its own deadline. A local miss would consult it and copy a hit
- * into the local level; a `delete` would reach both levels. Not implemented here.
- */
-export interface SharedStore<T> {
-  get (key: string): Promise<{ value: T, until: number } | undefined>
-  /** `until`: epoch milliseconds after which the shared entry must not be served. */
-  set (key: string, value: T, until: number): Promise<void>
-  delete (key: string): Promise<void>
 }
 
 class Entry<T> implements StoreEntry<T> {

@@ -9,10 +9,16 @@
  * flood of bad tokens can neither hammer the provider nor evict the good entries. Failures (the
  * provider is down) are never cached. When full, the oldest entries go first.
  *
+ * With a shared store (the `shared` argument), a local miss asks it before loading, a shared hit is copied into
+ * the local level (so the next request with that key costs no round trip), and every outcome loaded
+ * here is written there with the same deadline, before the waiters get it: once an instance
+ * answered, every other instance finds the answer. A store that cannot answer is a miss.
+ *
  * @see RFC 7662 §4 (caching introspection responses, and the revocation trade-off)
  */
 import { hash } from 'node:crypto'
 import { LocalStore, type StoreEntry } from './cache-store.js'
+import type { SharedOutcomes } from './shared-outcomes.js'
 
 /** Default longest time an introspection answer is trusted, in milliseconds (bounds revocation delay). */
 export const DEFAULT_INTROSPECTION_CACHE_MAX_TTL = 60_000
@@ -58,8 +64,13 @@ export class OutcomeCache<T> {
   /** Apart, so a flood of refused keys never evicts a positive answer. */
   readonly #negative: LocalStore<RefusalReason>
   readonly #loading = new Map<string, Promise<Outcome<T>>>()
+  readonly #options: OutcomeCacheOptions
+  readonly #shared: SharedOutcomes<T> | undefined
 
-  constructor (options: OutcomeCacheOptions) {
+  /** `shared`: the second level shared between instances, if any. */
+  constructor (options: OutcomeCacheOptions, shared?: SharedOutcomes<T>) {
+    this.#options = options
+    this.#shared = shared
     this.#positive = new LocalStore({ maxEntries: options.maxEntries, maxBytes: options.maxBytes, maxAge: options.maxTTL })
     this.#negative = new LocalStore({ maxEntries: options.maxEntries, maxBytes: options.maxEntries * NEGATIVE_ENTRY_BYTES, maxAge: options.negativeTTL })
   }
@@ -104,27 +115,26 @@ export class OutcomeCache<T> {
 
   /**
    * The cached outcome, else the one a load already in flight for `key` will give, else the
-   * result of `load()`, stored as the options allow. A rejected load is shared by its waiters and
-   * not stored.
+   * shared store's, else the result of `load()`, stored as the options allow. A rejected load is
+   * shared by its waiters and not stored. `secret` (the raw token) must not appear in what is
+   * written to the shared store: an outcome whose text contains it stays local.
    */
-  async load (key: string, load: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+  async load (key: string, load: () => Promise<Outcome<T>>, secret?: string): Promise<Outcome<T>> {
     const hit = this.get(key)
     if (hit !== undefined) return hit
     let loading = this.#loading.get(key)
     if (loading === undefined) {
-      loading = load().then((outcome) => {
-        this.#store(key, outcome)
-        return outcome
-      }).finally(() => this.#loading.delete(key))
+      loading = this.#load(key, load, secret).finally(() => this.#loading.delete(key))
       this.#loading.set(key, loading)
     }
     return await loading
   }
 
-  /** Forgets `key` (both halves). */
-  delete (key: string): void {
+  /** Forgets `key` (both halves, and in the shared store: resolves once it is gone there, or could not be). */
+  async delete (key: string): Promise<void> {
     this.#positive.delete(key)
     this.#negative.delete(key)
+    await this.#shared?.delete(key)
   }
 
   /** Forgets everything. Loads in flight still complete and are stored. */
@@ -133,13 +143,31 @@ export class OutcomeCache<T> {
     this.#negative.clear()
   }
 
-  #store (key: string, outcome: Outcome<T>): void {
+  async #load (key: string, load: () => Promise<Outcome<T>>, secret: string | undefined): Promise<Outcome<T>> {
+    const shared = this.#shared
+    if (shared !== undefined) {
+      const found = await shared.get(key)
+      if (found !== undefined) {
+        this.#store(key, found.outcome, found.until)
+        return found.outcome
+      }
+    }
+    const outcome = await load()
+    const now = Date.now()
+    const until = outcome.active ? Math.min(outcome.until, now + this.#options.maxTTL) : now + this.#options.negativeTTL
+    this.#store(key, outcome, until)
+    // Awaited (bounded by the store's timeout): once this instance answered, the others find it.
+    if (shared !== undefined) await shared.set(key, outcome, until, secret)
+    return outcome
+  }
+
+  #store (key: string, outcome: Outcome<T>, until: number): void {
     if (!outcome.active) {
-      this.#negative.set(key, outcome.reason, Infinity, NEGATIVE_ENTRY_BYTES)
+      this.#negative.set(key, outcome.reason, until, NEGATIVE_ENTRY_BYTES)
       return
     }
     // A newer answer replaces whatever the key held (e.g. a refusal of a token that became valid).
     this.#negative.delete(key)
-    this.#positive.set(key, outcome.value, outcome.until, outcome.bytes)
+    this.#positive.set(key, outcome.value, until, outcome.bytes)
   }
 }

@@ -29,9 +29,15 @@
  * honoured until `min(exp, cacheMaxTTL)`, so a revoked token keeps working for at most
  * `cacheMaxTTL` milliseconds (none with `cacheMaxTTL: 0`).
  *
+ * With a shared store, answers and refusals are shared between instances under a key made of the
+ * token's digest and a digest of what the verdict depends on (issuer, client, audience), so APIs
+ * that share one Redis never read each other's verdicts. What is shared is the provider's answer
+ * (its claims), never the token; each instance runs its own checks on it when it reads it.
+ *
  * @see RFC 7662 §2 (request and response), §4 (security considerations: caching, audience)
  * @see RFC 6749 §2.3.1 (client password authentication), RFC 9449 §7 (bound tokens)
  */
+import { hash } from 'node:crypto'
 import { InvalidTokenError, TokenExpiredError, type HTTPErrorOptions } from '../errors.js'
 import { withToken, type AccessTokenClaims, type AuthContext } from './auth-context.js'
 import type { StoreEntry } from './cache-store.js'
@@ -39,6 +45,8 @@ import { buildAuthContext, type ClaimNames } from './claims.js'
 import { fetchJSON, ProviderRequestError } from './http.js'
 import { asHTTPError } from './provider-failure.js'
 import { DEFAULT_INTROSPECTION_REQUESTS_PER_SECOND, RequestBudget } from './request-budget.js'
+import { SharedOutcomes } from './shared-outcomes.js'
+import type { SharedLevel } from './shared-store.js'
 import {
   DEFAULT_INTROSPECTION_CACHE_MAX_BYTES,
   DEFAULT_INTROSPECTION_CACHE_MAX_ENTRIES,
@@ -136,6 +144,8 @@ export interface IntrospectorOptions {
   credentials: ResolvedIntrospectionOptions
   /** The `introspection_endpoint` (from options or discovery). */
   endpoint: () => Promise<string | undefined>
+  /** The level shared between instances; `null`: none. */
+  shared?: SharedLevel | null
   /**
    * Called once when the endpoint refuses the API's own credentials (HTTP 401 or `invalid_client`),
    * and again only after a success or a different refusal: a misconfiguration, logged once, not
@@ -192,7 +202,13 @@ export class Introspector {
     this.#options = options
     this.#errors = { realm: options.realm }
     const { cacheMaxTTL, negativeCacheTTL, cacheMaxEntries, cacheMaxBytes } = options.credentials
-    this.cache = new OutcomeCache({ maxTTL: cacheMaxTTL, negativeTTL: negativeCacheTTL, maxEntries: cacheMaxEntries, maxBytes: cacheMaxBytes })
+    const shared = options.shared == null
+      ? undefined
+      : new SharedOutcomes<CachedAuth>(options.shared, `introspection:${verdictScope(options)}:`, {
+        encode: (value) => value.claims,
+        decode: (claims) => claims !== null && typeof claims === 'object' ? this.#check(claims as AccessTokenClaims) : undefined
+      })
+    this.cache = new OutcomeCache({ maxTTL: cacheMaxTTL, negativeTTL: negativeCacheTTL, maxEntries: cacheMaxEntries, maxBytes: cacheMaxBytes }, shared)
   }
 
   /**
@@ -207,7 +223,8 @@ export class Introspector {
 
   /** Forgets the answer for `token` (the provider refused it elsewhere, e.g. at userinfo). */
   forget (token: string): void {
-    this.cache.delete(tokenKey(token))
+    // The shared store is told in the background: the local levels are cleared at once, and the level never rejects.
+    this.cache.delete(tokenKey(token)).catch(() => {})
   }
 
   /**
@@ -215,7 +232,7 @@ export class Introspector {
    * ProviderUnavailableError (no endpoint known), or ProviderRequestError (the caller maps it to 503).
    */
   async introspect (token: string): Promise<AuthContext> {
-    const outcome = await this.cache.load(tokenKey(token), async () => await this.#introspect(token))
+    const outcome = await this.cache.load(tokenKey(token), async () => await this.#introspect(token), token)
     if (!outcome.active) throw this.#refusal(outcome.reason)
     return withToken(outcome.value, token)
   }
@@ -299,6 +316,11 @@ export class Introspector {
   #refusal (reason: RefusalReason): InvalidTokenError | TokenExpiredError {
     return reason === 'expired' ? new TokenExpiredError(this.#errors) : new InvalidTokenError(this.#errors)
   }
+}
+
+/** A digest of what an introspection verdict depends on: the issuer, the introspecting client, the accepted audiences. */
+function verdictScope (options: IntrospectorOptions): string {
+  return hash('sha256', JSON.stringify([options.issuer, options.credentials.clientId, options.audience]), 'base64url').slice(0, 16)
 }
 
 /** RFC 6749 §2.3.1: id and secret are form-encoded before being joined for Basic. */

@@ -27,6 +27,8 @@ import type { AuthContext } from './auth-context.js'
 import { fetchJSON, ProviderRequestError } from './http.js'
 import { OutcomeCache, tokenKey, type Outcome } from './introspection-cache.js'
 import { asHTTPError, describeProviderFailure } from './provider-failure.js'
+import { SharedOutcomes } from './shared-outcomes.js'
+import type { SharedLevel } from './shared-store.js'
 
 /** Default time a userinfo response is reused for the same subject and scopes, in milliseconds. */
 export const DEFAULT_USERINFO_TTL = 60_000
@@ -67,6 +69,8 @@ export interface UserinfoClientOptions {
    * drops it from the validation caches and refuses it until then (refused-tokens.ts).
    */
   forget?: (token: string, expiresAt: Date) => void
+  /** The level shared between instances (responses are shared for `ttl`); `null`: none. */
+  shared?: SharedLevel | null
 }
 
 /** Fetches userinfo for validated tokens; see the module comment. */
@@ -79,7 +83,13 @@ export class UserinfoClient {
   constructor (options: UserinfoClientOptions) {
     this.#options = options
     this.#errors = { realm: options.realm }
-    this.cache = new OutcomeCache({ maxTTL: options.ttl, negativeTTL: 0, maxEntries: options.maxEntries, maxBytes: USERINFO_CACHE_MAX_BYTES })
+    const shared = options.shared == null
+      ? undefined
+      : new SharedOutcomes<UserInfo>(options.shared, 'userinfo:', {
+        encode: (info) => info,
+        decode: (info) => isUserInfo(info) ? { active: true, value: info, until: Infinity, bytes: estimateBytes(info) } : undefined
+      })
+    this.cache = new OutcomeCache({ maxTTL: options.ttl, negativeTTL: 0, maxEntries: options.maxEntries, maxBytes: USERINFO_CACHE_MAX_BYTES }, shared)
   }
 
   /** The userinfo of `auth`'s subject, as its token may see it. Throws this package's HTTP errors. */
@@ -88,8 +98,8 @@ export class UserinfoClient {
     const key = tokenKey([auth.claims.iss ?? '', subject, [...auth.scopes].sort().join(' ')].join('\n'))
     const outcome = await this.cache.load(key, async () => {
       const info = await this.#fetch(auth)
-      return { active: true, value: info, until: Infinity, bytes: JSON.stringify(info).length * 2 + 512 }
-    })
+      return { active: true, value: info, until: Infinity, bytes: estimateBytes(info) }
+    }, auth.token)
     // The loader only produces positive outcomes; a copy keeps one caller from editing another's.
     return structuredClone((outcome as Extract<Outcome<UserInfo>, { active: true }>).value)
   }
@@ -130,4 +140,13 @@ export class UserinfoClient {
     }
     return new UserinfoError(options)
   }
+}
+
+function isUserInfo (value: unknown): value is UserInfo {
+  return value !== null && typeof value === 'object' && typeof (value as { sub?: unknown }).sub === 'string'
+}
+
+/** A rough size of a cached response: its JSON text in UTF-16, plus the entry's own overhead. */
+function estimateBytes (info: UserInfo): number {
+  return JSON.stringify(info).length * 2 + 512
 }
