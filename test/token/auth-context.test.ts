@@ -17,7 +17,7 @@ t.test('util.inspect shows the token as its length and last four characters', as
   const printed = inspect(context)
   t.notMatch(printed, token.slice(0, -4))
   t.match(printed, redacted)
-  t.match(printed, /^AuthContext \{\s+id: 'u1',\s+scopes: \[ 'items:read' \],/)
+  t.match(printed, /^AuthContext \{\s+id: 'u1',\s+clientId: null,\s+scopes: \[ 'items:read' \],/)
 })
 
 t.test('console.log prints the context redacted', async (t) => {
