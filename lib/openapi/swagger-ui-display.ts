@@ -10,7 +10,7 @@
  * - The secret. Swagger UI's OAuth2 dialog always has a `client_secret` row for the authorization
  *   code flow, and shows it as `******` once signed in, even for a PKCE public client that has no
  *   secret (RFC 7636, RFC 8252 §8.5). Swagger UI has no option to drop it, so a CSS rule hides
- *   that row; the dialog's `client_id` and scopes stay.
+ *   that row of the authorization code section (the client credentials section keeps its own); the dialog's `client_id` and scopes stay.
  */
 
 /** The options merged into the user's `uiConfig` and `theme`. */
@@ -47,8 +47,11 @@ function downloadURL (system: unknown): unknown {
   return (globalThis as unknown as { SwaggerUIBundle: { plugins: { DownloadUrl: (s: unknown) => unknown } } }).SwaggerUIBundle.plugins.DownloadUrl(system)
 }
 
-/** Hides the `client_secret` row of the OAuth2 dialog (the input, and `******` once signed in). */
-export const HIDE_CLIENT_SECRET_CSS = '.auth-container .wrapper:has(> label[for^="client_secret_"]) { display: none; }'
+/**
+ * Hides the `client_secret` row of the authorization code flow's section (the input, and `******`
+ * once signed in). The client credentials section keeps its row: a machine client has a secret.
+ */
+export const HIDE_CLIENT_SECRET_CSS = '.auth-container .wrapper:has(> label[for="client_secret_authorizationCode"]) { display: none; }'
 
 /**
  * `uiConfig` and `theme` for @fastify/swagger-ui: the user's own, with this plugin's padlock plugin

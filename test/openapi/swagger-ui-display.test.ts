@@ -39,7 +39,7 @@ t.test('before sign-in, Swagger UI shows open padlocks on token operations only 
   await page.locator('.auth-wrapper .authorize').click()
   const dialog = page.locator('.auth-container').first()
   await dialog.locator('label[for^="client_id_"]').waitFor()
-  t.equal(await dialog.locator('label[for^="client_secret_"]').isVisible(), false, 'no client_secret row')
+  t.equal(await dialog.locator('label[for="client_secret_authorizationCode"]').isVisible(), false, 'no client_secret row for the PKCE login')
   t.equal(await dialog.locator('label[for^="client_id_"]').isVisible(), true, 'the client_id row stays')
   await page.screenshot({ path: new URL('../e2e/screenshots/swagger-ui-display.png', import.meta.url).pathname, fullPage: true })
 })
