@@ -23,6 +23,8 @@ export interface IdentityProviderOptions {
   accessTokenAlg?: 'RS256' | 'ES256'
   /** Claims merged into every access token (JWT payload and introspection response). */
   extraAccessTokenClaims?: (subject: string, clientId: string) => Record<string, unknown> | undefined
+  /** Issue DPoP-bound tokens (RFC 9449) to clients that send a proof to the token endpoint; default false. */
+  dPoP?: boolean
 }
 
 interface ClientCredentials { clientId: string, clientSecret: string }
@@ -176,6 +178,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      dPoP: { enabled: options.dPoP === true },
       introspection: {
         enabled: true,
         allowedPolicy: (_ctx: unknown, caller: { clientId: string }, token: Token) =>

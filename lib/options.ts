@@ -18,6 +18,7 @@ import { resolveIntrospectionOptions, type ResolvedIntrospectionOptions } from '
 import { DEFAULT_USERINFO_MAX_ENTRIES, DEFAULT_USERINFO_TTL } from './token/userinfo.js'
 import type { AccessTokenClaims, OAuthGuardOptions } from './types.js'
 import { docsProblems, DocsOptionsSchema, scopeDescriptionProblems } from './openapi/docs-options.js'
+import { dpopProblems, DPoPOptionsSchema, resolveDPoPOptions, type ResolvedDPoPOptions } from './dpop-options.js'
 import { protectProblems, ProtectAllRoutesSchema, resolveProtectAll, type ResolvedProtectAll } from './fastify/protect-options.js'
 
 /** Default OpenAPI security scheme name. */
@@ -79,6 +80,7 @@ const OptionsSchema = Type.Object({
   protectAllRoutes: Type.Optional(ProtectAllRoutesSchema),
   strictScopes: Type.Optional(Type.Boolean()),
   validateClaims: Type.Optional(Type.Function([Type.Unknown()], Type.Boolean())),
+  dpop: Type.Optional(DPoPOptionsSchema),
   docs: Type.Optional(DocsOptionsSchema)
 }, { additionalProperties: false })
 
@@ -111,6 +113,8 @@ export interface ResolvedOptions {
   readonly protectAllRoutes: ResolvedProtectAll
   readonly strictScopes: boolean
   readonly validateClaims: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
+  /** `null`: DPoP off. */
+  readonly dpop: ResolvedDPoPOptions
 }
 
 /** Validates `options`; throws {@link InvalidOptionsError} listing every problem. */
@@ -159,7 +163,8 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
     scopes: { ...options.scopes },
     protectAllRoutes: resolveProtectAll(options.protectAllRoutes),
     strictScopes: options.strictScopes ?? false,
-    validateClaims: options.validateClaims
+    validateClaims: options.validateClaims,
+    dpop: resolveDPoPOptions(options.dpop)
   })
 }
 
@@ -210,7 +215,7 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
     problems.push("options.introspection: expected only with validation 'introspection' or 'auto', received it with validation 'jwt'")
   }
   problems.push(...scopeDescriptionProblems(options.scopes), ...docsProblems(options.docs, options.securityScheme ?? DEFAULT_SECURITY_SCHEME))
-  problems.push(...protectProblems(options))
+  problems.push(...protectProblems(options), ...dpopProblems(options.dpop))
   return problems
 }
 

@@ -10,6 +10,7 @@ import { routeDefaults } from './fastify/protect-options.js'
 import { unseenRouteHook } from './fastify/unseen-routes.js'
 import { decorateUserinfo } from './fastify/userinfo.js'
 import { resolveOptions } from './options.js'
+import { createDPoPVerifier } from './dpop-options.js'
 import { kAuthState } from './symbols.js'
 import { CredentialDecider } from './token/credential-decision.js'
 import { MetadataResolver } from './token/discovery.js'
@@ -41,6 +42,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   const introspector = options.introspection === null
     ? null
     : new Introspector({ issuer, audience, clockTolerance, timeout, retryAfter, realm, claims: options.claims, credentials: options.introspection, endpoint: async () => await metadata.get('introspection_endpoint') })
+  const dpop = createDPoPVerifier(options.dpop, clockTolerance)
   const decider = new CredentialDecider({
     mode: options.validation,
     jwt,
@@ -49,12 +51,13 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     cache: options.cache === null ? null : new TokenCache(options.cache),
     retryAfter,
     maxTokenLength: options.maxTokenLength,
-    validateClaims: options.validateClaims
+    validateClaims: options.validateClaims,
+    dpop
   })
   // A token the provider refuses at userinfo is refused from then on, not only once the caches expire.
   const forget = (token: string): void => decider.forget(token)
   const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, endpoint: async () => await metadata.get('userinfo_endpoint') })
-  const authenticator = new Authenticator(decider, options)
+  const authenticator = new Authenticator(decider, { ...options, dpop: dpop?.offer ?? null })
   const state: RouteSecurityState = { scopes: new Set(), routes: [], hidden: [] }
   const defaults = routeDefaults(options)
 

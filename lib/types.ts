@@ -11,11 +11,13 @@ import type { IntrospectionOptions } from './token/introspection.js'
 import type { UserInfo } from './token/userinfo.js'
 import type { DocsOptions } from './openapi/docs-options.js'
 import type { RouteReportRow } from './fastify/route-report.js'
+import type { DPoPOptions } from './dpop-options.js'
 
 export type { AccessTokenClaims, AuthContext, ValidationMethod } from './token/auth-context.js'
 export type { AuthorizationServerMetadata } from './token/discovery.js'
 export type { ValidationMode } from './token/credential-decision.js'
 export type { RouteReportRow } from './fastify/route-report.js'
+export type { DPoPMode, DPoPOptions } from './dpop-options.js'
 export type { SecurityRequirementObject } from './token/scopes.js'
 export type { IntrospectionAuthMethod, IntrospectionOptions } from './token/introspection.js'
 export type { UserInfo } from './token/userinfo.js'
@@ -115,6 +117,13 @@ export interface OAuthGuardOptions {
    * Default none.
    */
   validateClaims?: (claims: Readonly<AccessTokenClaims>) => boolean
+  /**
+   * DPoP sender-constrained tokens (RFC 9449): `'off'`, `'allowed'` (default: the `DPoP` scheme
+   * with a proof, and plain Bearer tokens) or `'required'` (DPoP only), or an object with the mode
+   * and its settings. Whatever the mode, a token bound to a key (`cnf.jkt`) is refused with the
+   * Bearer scheme. See docs/dpop.md.
+   */
+  dpop?: DPoPOptions
 }
 
 /** Per-route options of `fastify.authenticate(options)`. */

@@ -20,8 +20,10 @@ export const DEFAULT_CLAIM_NAMES: ClaimNames = Object.freeze({ id: 'sub', scopes
 
 /**
  * Builds the {@link AuthContext} from claims a verifier already checked (signature, iss, aud, exp).
+ * `jkt` is the token's `cnf.jkt` (a DPoP binding), if any.
  * Throws {@link InvalidTokenError} when the ID is not a non-empty string, `exp` is not a number,
- * `exp`, `nbf` or `iat` is negative or past year 9999, or a scope/permission claim has the wrong type.
+ * `exp`, `nbf` or `iat` is negative or past year 9999, a scope/permission claim has the wrong type,
+ * or `cnf` is not an object or its `jkt` not a thumbprint.
  *
  * The context is a class instance and its lists come from `split`, `slice` or a shared empty
  * array, never from an object or array literal, so that V8 does not pretenure them: a context
@@ -36,8 +38,24 @@ export function buildAuthContext (claims: AccessTokenClaims, token: string, name
   let scopes: readonly string[] = EMPTY
   for (const name of names.scopes) scopes = merge(scopes, readList(claims[name]))
   const permissions = readList(readPath(claims, names.permissions))
-  return new Context(id, scopes, permissions, token, claims, new Date(claims.exp * 1000), method)
+  return new Context(id, scopes, permissions, token, claims, new Date(claims.exp * 1000), method, claims.cnf === undefined ? undefined : readJKT(claims.cnf))
 }
+
+/**
+ * The `cnf.jkt` of a confirmation claim (RFC 9449 §6.1), or `undefined` when `cnf` binds no JWK
+ * thumbprint. A `cnf` that is not an object, or a `jkt` that is not a SHA-256 thumbprint in
+ * base64url, is a malformed token.
+ */
+function readJKT (cnf: unknown): string | undefined {
+  if (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf)) throw new InvalidTokenError()
+  if (!Object.hasOwn(cnf, 'jkt')) return undefined
+  const jkt = (cnf as { jkt: unknown }).jkt
+  if (typeof jkt !== 'string' || !JKT.test(jkt)) throw new InvalidTokenError()
+  return jkt
+}
+
+/** A SHA-256 digest in base64url without padding. */
+const JKT = /^[A-Za-z0-9_-]{43}$/
 
 /** An {@link AuthContext}; see {@link buildAuthContext} for why it is a class. */
 class Context implements AuthContext {
@@ -48,7 +66,8 @@ class Context implements AuthContext {
     readonly token: string,
     readonly claims: Readonly<AccessTokenClaims>,
     readonly expiresAt: Date,
-    readonly method: ValidationMethod
+    readonly method: ValidationMethod,
+    readonly jkt: string | undefined
   ) {}
 }
 

@@ -9,23 +9,33 @@
  * 2. the connection memo: the header this connection sent last, compared whole, while the cache
  *    entry that answered it is live (connection-memo.ts);
  * 3. the Bearer grammar and the b64token character rule, then the length limit (bearer-token.ts);
+ *    with DPoP on, the same for the `DPoP` scheme (RFC 9449 §7.1); with DPoP required, a Bearer
+ *    credential is refused here;
  * 4. for a JWT (`validation` `jwt`, or `auto` and the shape of a compact JWS): the token cache, then
  *    verification without waiting when the key is already held (the common case, answered in the
  *    same turn, without promises), else verification with I/O;
  *    for other tokens: the introspection cache, else an introspection request;
- * 5. `validateClaims`, once per token (its verdict is cached with the token).
+ * 5. `validateClaims`, once per token (its verdict is cached with the token);
+ * 6. the key binding: a token bound to a key (`cnf.jkt`, kept in its cached context) is refused
+ *    with the Bearer scheme, whatever the DPoP mode (RFC 9449 §7.2: else a stolen token works
+ *    without the key); with the DPoP scheme, the token must be bound and the request's proof must
+ *    fit it (dpop-proof.ts). Bound tokens are never remembered by the connection memo: each
+ *    request proves possession again.
+ *
+ * A plain Bearer request pays for DPoP one property read (the context's `jkt`) and nothing else.
  *
  * Failures that are no verdict on the token become 503 in one place (provider-failure.ts).
  * Whatever changes the decision (a new credential type, DPoP's proof) belongs here, and
  * {@link CredentialInput} grows for it.
  *
- * @see RFC 6750 §2.1, §3.1; RFC 9068 §4; RFC 7662 §2.2
+ * @see RFC 6750 §2.1, §3.1; RFC 9068 §4; RFC 7662 §2.2; RFC 9449 §7
  */
-import { InvalidRequestError, InvalidTokenError } from '../errors.js'
+import { InvalidRequestError, InvalidTokenError, TokenBindingError } from '../errors.js'
 import type { AccessTokenClaims, AuthContext } from './auth-context.js'
-import { parseBearer, singleAuthorization } from './bearer-token.js'
+import { parseBearer, parseDPoP, singleAuthorization } from './bearer-token.js'
 import { buildAuthContext, type ClaimNames } from './claims.js'
 import { ConnectionMemo } from './connection-memo.js'
+import type { DPoPVerifier } from './dpop-proof.js'
 import type { Introspector } from './introspection.js'
 import { isCompactJWS } from './jws-segment.js'
 import type { JWTVerifier } from './jwt-verifier.js'
@@ -35,10 +45,7 @@ import type { TokenCache } from './token-cache.js'
 /** Which validation applies: local JWT, remote introspection, or JWT-shaped tokens locally and the rest remotely. */
 export type ValidationMode = 'jwt' | 'introspection' | 'auto'
 
-/**
- * What a request presents, read as the HTTP server gives it. Meant to grow: proof-of-possession
- * (RFC 9449) adds the `DPoP` header, the method and the URL.
- */
+/** What a request presents, read as the HTTP server gives it. */
 export interface CredentialInput {
   /** The `Authorization` header value(s), as Node gives them (`request.headers.authorization`). */
   authorization: string | readonly string[] | undefined
@@ -48,6 +55,15 @@ export interface CredentialInput {
   queryToken: boolean
   /** The connection (any object, e.g. the socket) its memo is kept for; none: no memo. */
   connection?: object | null | undefined
+  /** The `DPoP` header value(s), as Node gives them (RFC 9449 §4.1). */
+  dpop?: string | readonly string[] | undefined
+  /** The request method, for the proof's `htm`. */
+  method?: string | undefined
+  /**
+   * The request's absolute URL as the client addressed it (query and fragment are ignored), for
+   * the proof's `htu`. Needed only with a `DPoP` header: callers may leave it out otherwise.
+   */
+  url?: string | undefined
 }
 
 /** The parts a {@link CredentialDecider} is made of. */
@@ -64,6 +80,8 @@ export interface CredentialDeciderOptions {
   maxTokenLength: number
   /** The plugin-wide `validateClaims` check: `false` (or a throw) makes every token it sees invalid. */
   validateClaims?: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
+  /** DPoP proofs (RFC 9449); `null` (mode `off`): the DPoP scheme is not accepted. */
+  dpop?: DPoPVerifier | null | undefined
 }
 
 /** What {@link CredentialDecider.decide} gives: a context, no credentials (`null`), or a context to wait for. */
@@ -78,15 +96,21 @@ export type Decision = AuthContext | null | Promise<AuthContext>
 export class CredentialDecider {
   readonly #options: CredentialDeciderOptions
   readonly #memo = new ConnectionMemo()
+  readonly #dpop: DPoPVerifier | null
+  readonly #bearerRefused: boolean
 
   constructor (options: CredentialDeciderOptions) {
     this.#options = options
+    this.#dpop = options.dpop ?? null
+    this.#bearerRefused = this.#dpop?.required === true
   }
 
   /**
    * The decision on `input`. Throws (or, for a promise, rejects with) one of this package's HTTP
    * errors: {@link InvalidRequestError}, {@link InvalidTokenError}, `TokenExpiredError`,
-   * `ProviderUnavailableError`. Their challenge carries no `realm`: the caller adds it.
+   * `ProviderUnavailableError`, {@link TokenBindingError}, `InvalidDPoPProofError`,
+   * `UseDPoPNonceError`. Their challenge carries no `realm` and no DPoP offer: the caller adds them.
+   * Errors of a DPoP-scheme request are already put on the DPoP challenge.
    */
   decide (input: CredentialInput): Decision {
     if (input.queryToken) throw new InvalidRequestError('query-token')
@@ -98,10 +122,45 @@ export class CredentialDecider {
       if (remembered !== undefined) return remembered
     }
     const token = parseBearer(header, this.#options.maxTokenLength)
-    if (token === null) return null
+    if (token === null) return this.#dpop === null ? null : this.#decideDPoP(this.#dpop, header, input)
+    if (this.#bearerRefused) throw new TokenBindingError('dpop-required')
+    const decision = this.#resolve(token, header, connection)
+    return decision instanceof Promise ? decision.then(unbound) : unbound(decision)
+  }
+
+  /** A nonce to hand out with a successful DPoP response (RFC 9449 §8.2), or `undefined` when nonces are off. */
+  nonce (): string | undefined {
+    return this.#dpop?.nonce()
+  }
+
+  /** The context of `token`, bound or not; `connection` non-null: a plain Bearer request, its memo may be made. */
+  #resolve (token: string, header: string, connection: object | null | undefined): AuthContext | Promise<AuthContext> {
     const { mode } = this.#options
     if (mode === 'jwt' || (mode === 'auto' && isCompactJWS(token))) return this.#decideJWT(token, header, connection)
     return this.#decideIntrospected(token, header, connection)
+  }
+
+  /** A `DPoP`-scheme credential (or another scheme: `null`); its errors go on the DPoP challenge. */
+  #decideDPoP (dpop: DPoPVerifier, header: string, input: CredentialInput): Promise<AuthContext> | null {
+    let token
+    try {
+      token = parseDPoP(header, this.#options.maxTokenLength)
+    } catch (err) {
+      throw asHTTPError(err, this.#options.retryAfter).onScheme('DPoP')
+    }
+    if (token === null) return null
+    return this.#proven(dpop, token, header, input)
+  }
+
+  async #proven (dpop: DPoPVerifier, token: string, header: string, input: CredentialInput): Promise<AuthContext> {
+    try {
+      const auth = await this.#resolve(token, header, null)
+      if (auth.jkt === undefined) throw new TokenBindingError('not-bound')
+      await dpop.verify({ proof: input.dpop, rawHeaders: input.rawHeaders, method: input.method ?? '', url: input.url ?? '' }, token, auth.jkt)
+      return auth
+    } catch (err) {
+      throw asHTTPError(err, this.#options.retryAfter).onScheme('DPoP')
+    }
   }
 
   /** Forgets `token` in every cache (and so in every connection memo): the provider refused it elsewhere (userinfo). */
@@ -110,13 +169,14 @@ export class CredentialDecider {
     this.#options.introspector?.forget(token)
   }
 
-  #decideJWT (token: string, header: string, connection: object | null | undefined): Decision {
+  #decideJWT (token: string, header: string, connection: object | null | undefined): AuthContext | Promise<AuthContext> {
     const { cache, jwt } = this.#options
     if (jwt === null) throw new InvalidTokenError()
     const entry = cache?.entry(token)
     if (entry !== undefined) {
-      // The memo is made on the second request: a token sent once is not worth one.
-      if (connection != null) this.#memo.remember(connection, header, entry.value, cache!.store, entry)
+      // The memo is made on the second request: a token sent once is not worth one. Never for a
+      // bound token: its every request needs a proof (and as Bearer it is refused).
+      if (connection != null && entry.value.jkt === undefined) this.#memo.remember(connection, header, entry.value, cache!.store, entry)
       return entry.value
     }
     let claims
@@ -137,13 +197,13 @@ export class CredentialDecider {
     }
   }
 
-  #decideIntrospected (token: string, header: string, connection: object | null | undefined): Decision {
+  #decideIntrospected (token: string, header: string, connection: object | null | undefined): AuthContext | Promise<AuthContext> {
     const { introspector } = this.#options
     if (introspector === null) throw new InvalidTokenError()
     const cached = introspector.cached(token)
     // The introspection cache holds answers before validateClaims: one that fails it goes the slow way, to its 401.
     if (cached !== undefined && this.#accepts(cached.auth)) {
-      if (connection != null) this.#memo.remember(connection, header, cached.auth, introspector.cache, cached.entry)
+      if (connection != null && cached.auth.jkt === undefined) this.#memo.remember(connection, header, cached.auth, introspector.cache, cached.entry)
       return cached.auth
     }
     return this.#introspect(introspector, token)
@@ -176,4 +236,10 @@ export class CredentialDecider {
       return false
     }
   }
+}
+
+/** `auth` of a Bearer credential, unless its token is bound to a key (RFC 9449 §7.2). */
+function unbound (auth: AuthContext): AuthContext {
+  if (auth.jkt !== undefined) throw new TokenBindingError('bound-as-bearer')
+  return auth
 }
