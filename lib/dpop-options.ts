@@ -4,6 +4,8 @@
  * plugin.ts.
  */
 import { Type } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { schemaProblems } from './options.js'
 import { DPoPNonces, DEFAULT_DPOP_NONCE_LIFETIME } from './token/dpop-nonce.js'
 import { DEFAULT_DPOP_ALGORITHMS, DEFAULT_DPOP_IAT_WINDOW, DPOP_ALGORITHMS, DPoPVerifier } from './token/dpop-proof.js'
 import { DEFAULT_REPLAY_MAX_ENTRIES, LocalReplayStore } from './token/local-replay-store.js'
@@ -46,23 +48,34 @@ export type ResolvedDPoPOptions = null | {
 
 const Mode = Type.Union([Type.Literal('off'), Type.Literal('allowed'), Type.Literal('required')])
 
-/** Schema of `dpop`. */
-export const DPoPOptionsSchema = Type.Union([Mode, Type.Object({
+/** Schema of the object form of `dpop`, checked on its own so that each problem names its field. */
+const NonceSettingsSchema = Type.Object({
+  secret: Type.Optional(Type.String({ minLength: 32 })),
+  lifetime: Type.Optional(Type.Integer({ minimum: 1000, unit: 'milliseconds' }))
+}, { additionalProperties: false })
+
+const DPoPSettingsSchema = Type.Object({
   mode: Type.Optional(Mode),
   algorithms: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
   iatWindow: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000, unit: 'milliseconds' })),
-  nonce: Type.Optional(Type.Union([Type.Boolean(), Type.Object({
-    secret: Type.Optional(Type.String({ minLength: 32 })),
-    lifetime: Type.Optional(Type.Integer({ minimum: 1000, unit: 'milliseconds' }))
-  }, { additionalProperties: false })])),
+  nonce: Type.Optional(Type.Unknown()),
   replayMaxEntries: Type.Optional(Type.Integer({ minimum: 1 }))
-}, { additionalProperties: false })])
+}, { additionalProperties: false })
 
-/** Problems the schema cannot express, as "options.dpop.path: expected ..., received ...". */
+/** Schema of `dpop` in the options schema: its own checks are in {@link dpopProblems}. */
+export const DPoPOptionsSchema = Type.Unknown()
+
+/** Every problem of `dpop`, as "options.dpop.path: expected ..., received ...". */
 export function dpopProblems (dpop: unknown): string[] {
-  if (dpop === null || typeof dpop !== 'object') return []
+  if (dpop === undefined) return []
+  if (dpop === null || typeof dpop !== 'object' || Array.isArray(dpop)) {
+    return Value.Check(Mode, dpop) ? [] : [`options.dpop: expected 'off', 'allowed', 'required' or { mode, algorithms, iatWindow, nonce, replayMaxEntries }, received ${JSON.stringify(dpop) ?? String(dpop)}`]
+  }
+  const problems = schemaProblems(DPoPSettingsSchema, dpop, 'options.dpop')
+  const nonce = (dpop as { nonce?: unknown }).nonce
+  if (nonce !== null && typeof nonce === 'object' && !Array.isArray(nonce)) problems.push(...schemaProblems(NonceSettingsSchema, nonce, 'options.dpop.nonce'))
+  else if (nonce !== undefined && typeof nonce !== 'boolean') problems.push(`options.dpop.nonce: expected a boolean or { secret, lifetime }, received ${JSON.stringify(nonce) ?? String(nonce)}`)
   const algorithms = (dpop as { algorithms?: unknown }).algorithms
-  const problems: string[] = []
   for (const alg of Array.isArray(algorithms) ? algorithms : []) {
     if (typeof alg === 'string' && !DPOP_ALGORITHMS.includes(alg)) {
       problems.push(`options.dpop.algorithms: expected asymmetric JWS algorithms (${DPOP_ALGORITHMS.join(', ')}), received ${JSON.stringify(alg)}`)
