@@ -1,7 +1,7 @@
 /**
  * The demo API: a public route, `GET /user`, `GET /items` (scope `items:read`), `POST /items`
  * (scope `items:write`), a route where signing in is optional, and Swagger UI at `/docs` that logs
- * in. Used by `npm run demo` and by the browser test, so both exercise the same code.
+ * in, as a person (PKCE) or as a machine (client credentials through the token relay). Used by `npm run demo` and by the browser test, so both exercise the same code.
  */
 import { randomUUID } from 'node:crypto'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
@@ -53,7 +53,8 @@ const Item = Type.Object({
 })
 const NewItem = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100, examples: ['Teapot'] }) }, { additionalProperties: false })
 const User = Type.Object({
-  id: Type.String({ description: 'The `sub` of the access token' }),
+  id: Type.String({ description: 'The `sub` of the access token, or the client ID for a machine token without one' }),
+  clientId: Type.Union([Type.String(), Type.Null()], { description: 'The client the token was issued to (`client_id`, `azp` or `cid`)' }),
   scopes: Type.Array(Type.String(), { description: 'Scopes the token grants' }),
   token: Type.String({ description: 'The access token itself, to show what Swagger UI sent' }),
   expiresAt: Type.String({ format: 'date-time' })
@@ -74,8 +75,10 @@ export async function buildDemo (options: DemoOptions): Promise<FastifyInstance>
       openidScopes: options.openidScopes,
       authorizationParams: options.authorizationParams,
       publicURL: options.publicURL,
+      // Machine clients sign in with their ID and secret through the API's own /docs/token.
+      tokenRelay: true,
       openapi: {
-        info: { title: 'fastify-oauth-guard demo', version: '1.0.0', description: 'Click **Authorize**, sign in, then try the routes.' },
+        info: { title: 'fastify-oauth-guard demo', version: '1.0.0', description: 'Click **Authorize**, sign in (or, as a machine, fill the client credentials section with the ID and secret the demo printed), then try the routes.' },
         tags: [{ name: 'public' }, { name: 'user' }, { name: 'items' }]
       }
     }
@@ -97,10 +100,10 @@ export async function buildDemo (options: DemoOptions): Promise<FastifyInstance>
 
   app.get('/user', {
     onRequest: app.authenticate,
-    schema: { tags: ['user'], operationId: 'getUser', summary: 'Who am I: any valid token', response: { 200: User } }
+    schema: { tags: ['user'], operationId: 'getUser', summary: 'Who am I: any valid token, a user\'s or a machine\'s', response: { 200: User } }
   }, async (request) => {
     const auth = request.auth!
-    return { id: auth.id, scopes: [...auth.scopes], token: auth.token, expiresAt: auth.expiresAt.toISOString() }
+    return { id: auth.id, clientId: auth.clientId, scopes: [...auth.scopes], token: auth.token, expiresAt: auth.expiresAt.toISOString() }
   })
 
   app.get('/items', {

@@ -21,10 +21,14 @@ export interface IdentityProviderOptions {
   accessTokenTTL?: number
   /** JWS alg of JWT access tokens; default 'RS256'. */
   accessTokenAlg?: 'RS256' | 'ES256'
+  /** Format of the access tokens users get (through the Swagger UI client). Default 'jwt'; machine clients keep theirs. */
+  userAccessTokenFormat?: 'jwt' | 'opaque'
   /** Claims merged into every access token (JWT payload and introspection response). */
   extraAccessTokenClaims?: (subject: string, clientId: string) => Record<string, unknown> | undefined
   /** Issue DPoP-bound tokens (RFC 9449) to clients that send a proof to the token endpoint; default false. */
   dPoP?: boolean
+  /** Open dynamic client registration (RFC 7591), as MCP clients use; default false. */
+  dynamicRegistration?: boolean
 }
 
 interface ClientCredentials { clientId: string, clientSecret: string }
@@ -55,6 +59,8 @@ export interface IdentityProvider {
   revoke(token: string, client: 'machine' | 'machineOpaque'): Promise<void>
   /** Requests received per path (without query string). */
   hits: Record<string, number>
+  /** Every request received, in order: method, path and the browser headers that tell where it came from (never credentials). */
+  requests: Array<{ method: string, path: string, origin: string | undefined, secFetchSite: string | undefined }>
   close(): Promise<void>
 }
 
@@ -88,7 +94,8 @@ function memoryAdapter (clients: Map<string, ClientMetadata>) {
     const findBy = (field: string, value: string) =>
       [...store].find(([k, payload]) => k.startsWith(`${model}:`) && payload[field] === value)?.[1]
     return {
-      upsert: async (id: string, payload: Payload) => { store.set(key(id), payload) },
+      // Registered clients (dynamic registration) are looked up where the static ones are.
+      upsert: async (id: string, payload: Payload) => { if (model === 'Client') clients.set(id, payload as ClientMetadata); else store.set(key(id), payload) },
       find: async (id: string) => model === 'Client' ? structuredClone(clients.get(id)) : store.get(key(id)),
       findByUid: async (uid: string) => findBy('uid', uid),
       findByUserCode: async (userCode: string) => findBy('userCode', userCode),
@@ -143,6 +150,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
   const metadata = clientMetadata(options.redirectUris ?? [])
   const clientsById = new Map<string, ClientMetadata>(Object.values(metadata).map((m) => [m.client_id, m]))
   const hits: Record<string, number> = Object.create(null)
+  const requests: IdentityProvider['requests'] = []
 
   const server = createServer()
   await new Promise<void>((resolve, reject) => {
@@ -157,14 +165,14 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
     findAccount,
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
     responseTypes: ['code'],
+    // A registering client may limit itself to the API scopes (RFC 7591 `scope`).
+    ...(options.dynamicRegistration === true && { scopes: ['openid', 'offline_access', ...Object.keys(apiScopes)] }),
     pkce: { required: () => true },
     clientBasedCORS: () => true,
     renderError,
-    extraTokenClaims: (_ctx: unknown, token: Token) => ({
-      ...options.extraAccessTokenClaims?.(token.accountId ?? token.clientId, token.clientId),
-      // introspection of client_credentials tokens has no sub otherwise; the JWTs use the client_id
-      ...(token.accountId === undefined && { sub: token.clientId })
-    }),
+    // A client credentials token keeps what oidc-provider gives it: JWTs have `sub` = client ID
+    // (RFC 9068 §2.2), introspection answers no `sub` at all (RFC 7662 §2.2), as real providers do.
+    extraTokenClaims: (_ctx: unknown, token: Token) => options.extraAccessTokenClaims?.(token.accountId ?? token.clientId, token.clientId),
     ttl: { // seconds
       AccessToken: accessTokenTTL,
       ClientCredentials: accessTokenTTL,
@@ -189,6 +197,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
         allowedPolicy: (_ctx: unknown, caller: { clientId: string }, token: Token) => caller.clientId === token.clientId
       },
       userinfo: { enabled: true },
+      registration: { enabled: options.dynamicRegistration === true },
       resourceIndicators: {
         enabled: true,
         defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string[]) => oneOf ?? resource,
@@ -200,7 +209,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
             scope: Object.keys(apiScopes).join(' '),
             audience: resource,
             accessTokenTTL,
-            accessTokenFormat: client.clientId === metadata.machineOpaque.client_id ? 'opaque' : 'jwt',
+            accessTokenFormat: client.clientId === metadata.machineOpaque.client_id || (client.clientId === metadata.swaggerUI.client_id && options.userAccessTokenFormat === 'opaque') ? 'opaque' : 'jwt',
             jwt: { sign: { alg: accessTokenAlg } }
           }
         }
@@ -221,6 +230,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
   server.on('request', (req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     hits[path] = (hits[path] ?? 0) + 1
+    requests.push({ method: req.method ?? 'GET', path, origin: req.headers.origin, secFetchSite: req.headers['sec-fetch-site'] as string | undefined })
     if (path.startsWith('/interaction/')) interaction(req, res)
     else callback(req, res)
   })
@@ -249,6 +259,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
     user: DEMO_USER,
     clients,
     hits,
+    requests,
     addRedirectUri (uri) {
       metadata.swaggerUI.redirect_uris.push(uri)
     },

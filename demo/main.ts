@@ -19,6 +19,24 @@ function list (value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(/[\s,]+/).filter((s) => s !== '')
 }
 
+/**
+ * oidc-provider 9 warns "Unsupported runtime" on import on every Node release before 22 LTS, and
+ * offers no switch. Node ^20.19 is inside this package's engines range and the embedded provider
+ * works there (the test suite runs it on Node 20), so the demo drops that one line and nothing else.
+ */
+async function withoutRuntimeNotice<T> (load: () => Promise<T>): Promise<T> {
+  const warn = console.warn
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].includes('oidc-provider WARNING: Unsupported runtime')) return
+    warn(...args)
+  }
+  try {
+    return await load()
+  } finally {
+    console.warn = warn
+  }
+}
+
 async function main (): Promise<void> {
   const publicURL = env.PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   let idp: IdentityProvider | null = null
@@ -28,7 +46,7 @@ async function main (): Promise<void> {
     settings = { issuer: env.OAUTH_ISSUER, audience: list(env.OAUTH_AUDIENCE) as string[], clientId: env.OAUTH_CLIENT_ID }
   } else {
     // Loaded only here: with a real provider, oidc-provider is not needed at all.
-    const { startIdentityProvider } = await import('./identity-provider.js')
+    const { startIdentityProvider } = await withoutRuntimeNotice(() => import('./identity-provider.js'))
     idp = await startIdentityProvider({ port: idpPort, resource: EMBEDDED_AUDIENCE, apiScopes: { ...DEMO_SCOPES } })
     // The browser may reach the demo by either name; each is a different redirect URI.
     for (const origin of new Set([publicURL, `http://127.0.0.1:${port}`, `http://localhost:${port}`])) {
@@ -53,19 +71,35 @@ async function main (): Promise<void> {
     `  Client ID:     ${settings.clientId ?? '(type it in the Authorize dialog)'}`,
     `  Redirect URI:  ${swaggerUIRedirectURI(publicURL, docsPath)}`,
     ...(idp === null ? [] : [`  Demo user:     ${idp.user.username}`, `  Password:      ${idp.user.password}`]),
+    ...(idp === null
+      ? []
+      : [
+          '',
+          '  Machine client (Authorize → clientCredentials, or POST the docs\' token relay):',
+          `  Client ID:     ${idp.clients.machine.clientId}`,
+          `  Client secret: ${idp.clients.machine.clientSecret}   (new on every start; demo only)`,
+          `  Token:         curl -u '${idp.clients.machine.clientId}:<secret>' -d grant_type=client_credentials -d 'scope=items:read' ${publicURL}${docsPath}/token`
+        ]),
     '',
     '  Open Swagger UI, click Authorize, sign in, then "Try it out". Ctrl+C stops.',
     ''
   ]
   console.log(lines.join('\n'))
 
-  const stop = async (): Promise<void> => {
-    await app.close()
-    await idp?.close()
-    process.exit(0)
+  // `npm run demo` runs this file in one Node process (node --import tsx), so a supervisor's
+  // SIGTERM reaches the servers themselves. A second signal does not wait for the graceful close.
+  let stopping = false
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(1)
+    stopping = true
+    console.log(`  ${signal}: closing the API and the provider.`)
+    Promise.all([app.close(), idp?.close()]).then(() => process.exit(0), (err: unknown) => {
+      console.error(err)
+      process.exit(1)
+    })
   }
-  process.once('SIGINT', () => { stop().catch(() => process.exit(1)) })
-  process.once('SIGTERM', () => { stop().catch(() => process.exit(1)) })
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
 }
 
 main().catch((err: unknown) => {

@@ -26,6 +26,8 @@ export interface HTTPErrorOptions {
   realm?: string
   /** The underlying error, kept for logs and never sent. */
   cause?: unknown
+  /** Why, log-safe (no token, values cut and escaped): the check that failed or the provider failure. Never sent. */
+  detail?: string
 }
 
 /** An error answered with an HTTP status and, for 400/401/403, a Bearer challenge. */
@@ -35,13 +37,20 @@ export class OAuthGuardHTTPError extends OAuthGuardError {
   readonly error: string | undefined
   /** Response headers: `www-authenticate`, or `retry-after` for 503. */
   readonly headers: Record<string, string>
+  /**
+   * Why, for logs: the check that failed (`aud: expected [...], received "..."`) or the provider
+   * failure (`connection refused (ECONNREFUSED) ...`). Log-safe, never sent in a response.
+   */
+  readonly detail: string | undefined
   readonly #challenge: BearerChallenge | null
   #realm: string | undefined
+  #resourceMetadata: string | undefined
   #scheme: ChallengeScheme
   #offer: DPoPOffer | null = null
   constructor (statusCode: number, code: string, message: string, challenge: BearerChallenge | null, options: HTTPErrorOptions & { scheme?: ChallengeScheme } = {}) {
     super(code, message, { cause: options.cause })
     this.statusCode = statusCode
+    this.detail = options.detail
     this.error = challenge?.error
     this.#challenge = challenge
     this.#realm = options.realm
@@ -54,6 +63,18 @@ export class OAuthGuardHTTPError extends OAuthGuardError {
   withRealm (realm: string | undefined): this {
     if (realm !== undefined) {
       this.#realm = realm
+      this.#render()
+    }
+    return this
+  }
+
+  /**
+   * Names the protected resource metadata in the challenge (`resource_metadata`, RFC 9728 §5.1), so
+   * a client that knows only the API's URL can find how to get a token.
+   */
+  withResourceMetadata (url: string | undefined): this {
+    if (url !== undefined) {
+      this.#resourceMetadata = url
       this.#render()
     }
     return this
@@ -82,7 +103,7 @@ export class OAuthGuardHTTPError extends OAuthGuardError {
     if (this.#challenge === null) return
     // The DPoP offer is for a client that could retry with other credentials (401), or that used DPoP.
     const offer = this.statusCode === 401 || this.#scheme === 'DPoP' ? this.#offer : null
-    this.headers['www-authenticate'] = challenges({ realm: this.#realm, ...this.#challenge }, this.#scheme, offer)
+    this.headers['www-authenticate'] = challenges({ realm: this.#realm, ...this.#challenge, resource_metadata: this.#resourceMetadata }, this.#scheme, offer)
   }
 }
 
@@ -159,6 +180,18 @@ export class ClaimsRejectedError extends OAuthGuardHTTPError {
   constructor (options?: HTTPErrorOptions) {
     const text = 'The access token is not allowed to access this resource'
     super(403, 'OAUTH_GUARD_CLAIMS_REJECTED', text, { error: 'insufficient_scope', error_description: text }, options)
+  }
+}
+
+/**
+ * 403 `insufficient_scope`: a valid token issued to a client the route's `clients` list does not
+ * name (or to no named client). RFC 6750 §3.1 has no closer code: the token is fine, its holder
+ * lacks the privilege.
+ */
+export class ClientNotAllowedError extends OAuthGuardHTTPError {
+  constructor (options?: HTTPErrorOptions) {
+    const text = 'The client this access token was issued to is not allowed here'
+    super(403, 'OAUTH_GUARD_CLIENT_NOT_ALLOWED', text, { error: 'insufficient_scope', error_description: text }, options)
   }
 }
 

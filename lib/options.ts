@@ -19,6 +19,7 @@ import { DEFAULT_USERINFO_MAX_ENTRIES, DEFAULT_USERINFO_TTL } from './token/user
 import type { AccessTokenClaims, OAuthGuardOptions } from './types.js'
 import { docsProblems, DocsOptionsSchema, scopeDescriptionProblems } from './openapi/docs-options.js'
 import { dpopProblems, DPoPOptionsSchema, resolveDPoPOptions, type ResolvedDPoPOptions } from './dpop-options.js'
+import { resolveResourceMetadata, resourceMetadataProblems, ResourceMetadataOptionSchema, ResourceOptionSchema, type ResolvedResourceMetadata } from './fastify/protected-resource.js'
 import { protectProblems, ProtectAllRoutesSchema, resolveProtectAll, type ResolvedProtectAll } from './fastify/protect-options.js'
 
 /** Default OpenAPI security scheme name. */
@@ -55,8 +56,10 @@ const OptionsSchema = Type.Object({
   claims: Type.Optional(Type.Object({
     id: Type.Optional(Type.String({ minLength: 1 })),
     scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
-    permissions: Type.Optional(Type.String({ minLength: 1 }))
+    permissions: Type.Optional(Type.String({ minLength: 1 })),
+    clientId: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }))
   }, { additionalProperties: false })),
+  clients: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   cache: Type.Optional(Type.Union([Type.Literal(false), Type.Object({
     maxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
     maxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
@@ -81,7 +84,9 @@ const OptionsSchema = Type.Object({
   strictScopes: Type.Optional(Type.Boolean()),
   validateClaims: Type.Optional(Type.Function([Type.Unknown()], Type.Boolean())),
   dpop: Type.Optional(DPoPOptionsSchema),
-  docs: Type.Optional(DocsOptionsSchema)
+  docs: Type.Optional(DocsOptionsSchema),
+  resource: Type.Optional(ResourceOptionSchema),
+  resourceMetadata: Type.Optional(ResourceMetadataOptionSchema)
 }, { additionalProperties: false })
 
 /** Options after validation, with every default applied. */
@@ -115,6 +120,10 @@ export interface ResolvedOptions {
   readonly validateClaims: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
   /** `null`: DPoP off. */
   readonly dpop: ResolvedDPoPOptions
+  /** Client IDs whose tokens are accepted; `null`: any client. */
+  readonly clients: readonly string[] | null
+  /** RFC 9728 metadata; `null`: off. */
+  readonly resourceMetadata: ResolvedResourceMetadata | null
 }
 
 /** Validates `options`; throws {@link InvalidOptionsError} listing every problem. */
@@ -146,7 +155,8 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
     claims: {
       id: options.claims?.id ?? DEFAULT_CLAIM_NAMES.id,
       scopes: [...(options.claims?.scopes ?? DEFAULT_CLAIM_NAMES.scopes)],
-      permissions: options.claims?.permissions ?? DEFAULT_CLAIM_NAMES.permissions
+      permissions: options.claims?.permissions ?? DEFAULT_CLAIM_NAMES.permissions,
+      clientId: [...(options.claims?.clientId ?? DEFAULT_CLAIM_NAMES.clientId)]
     },
     cache: cache === null
       ? null
@@ -164,7 +174,9 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
     protectAllRoutes: resolveProtectAll(options.protectAllRoutes),
     strictScopes: options.strictScopes ?? false,
     validateClaims: options.validateClaims,
-    dpop: resolveDPoPOptions(options.dpop)
+    dpop: resolveDPoPOptions(options.dpop),
+    clients: options.clients === undefined ? null : [...new Set(options.clients)],
+    resourceMetadata: resolveResourceMetadata(options)
   })
 }
 
@@ -216,6 +228,7 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
   }
   problems.push(...scopeDescriptionProblems(options.scopes), ...docsProblems(options.docs, options.securityScheme ?? DEFAULT_SECURITY_SCHEME))
   problems.push(...protectProblems(options), ...dpopProblems(options.dpop))
+  problems.push(...resourceMetadataProblems(options))
   return problems
 }
 

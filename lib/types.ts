@@ -21,7 +21,7 @@ export type { DPoPMode, DPoPOptions } from './dpop-options.js'
 export type { SecurityRequirementObject } from './token/scopes.js'
 export type { IntrospectionAuthMethod, IntrospectionOptions } from './token/introspection.js'
 export type { UserInfo } from './token/userinfo.js'
-export type { DocsOpenAPIOptions, DocsOptions } from './openapi/docs-options.js'
+export type { DocsOpenAPIOptions, DocsOptions, TokenRelayOptions } from './openapi/docs-options.js'
 export type { OAuthGuardDocs, OpenAPIDocument } from './openapi/docs-pieces.js'
 export type { OAuth2SecurityScheme, OAuthFlowObject } from './openapi/security-scheme.js'
 export type { SwaggerUIInitOAuth } from './openapi/swagger-ui.js'
@@ -72,7 +72,17 @@ export interface OAuthGuardOptions {
     scopes?: readonly string[]
     /** Default `permissions`. */
     permissions?: string
+    /** Claims holding the client ID for `request.auth.clientId`, first present wins. Default `['client_id', 'azp', 'cid']`. */
+    clientId?: readonly string[]
   }
+  /**
+   * Client IDs whose tokens this API accepts (the client a token was issued to: see
+   * `claims.clientId`). A token issued to another client, or naming none, gets 401
+   * `invalid_token` on every route, on the JWT and the introspection paths alike. Default none:
+   * any client of the issuer whose tokens carry this API's audience.
+   * @example clients: ['billing-service', 'swagger-ui']
+   */
+  clients?: readonly string[]
   /** Cache of validated JWTs, or `false` to verify every JWT (introspection answers keep their own cache). */
   cache?: false | {
     /** Default 10000. */
@@ -124,13 +134,31 @@ export interface OAuthGuardOptions {
    * Bearer scheme. See docs/dpop.md.
    */
   dpop?: DPoPOptions
+  /**
+   * The resource identifier (RFC 9728 §1.2): the URL clients call, e.g. `https://api.example.com/mcp`,
+   * an https URL (http on localhost) without query or fragment. Setting it serves the protected
+   * resource metadata and names it in every challenge (see `resourceMetadata`). Clients ask for
+   * tokens for it (RFC 8707): make it one of your `audience` values, or have the provider map it to
+   * one. Default none: no metadata (the plugin neither guesses the public URL nor trusts the Host header).
+   */
+  resource?: string
+  /**
+   * RFC 9728 protected resource metadata at `/.well-known/oauth-protected-resource` (and the
+   * path-suffixed form of §3.1 when `resource` has a path), named by `resource_metadata` in every
+   * challenge. Needs `resource`, and the plugin registered at the root. `false` turns it off.
+   * Default on whenever `resource` is set, with `maxAge` 3600000 milliseconds, an hour (`Cache-Control`).
+   */
+  resourceMetadata?: boolean | {
+    /** `Cache-Control: max-age` of the document, in milliseconds, a multiple of 1000 (the header counts in seconds). Default 3600000. */
+    maxAge?: number
+  }
 }
 
 /** Per-route options of `fastify.authenticate(options)`. */
 export interface AuthenticateOptions<Claims extends AccessTokenClaims = AccessTokenClaims> {
   /** Scopes the token must all grant. */
   scopes?: readonly string[]
-  /** Let requests without a token through with `request.auth = null`. A token that is sent is still validated. */
+  /** Let requests without a token through with `request.auth = null`. A token that is sent is still held to the route's whole requirement (invalid: 401; without the scopes: 403). */
   optional?: boolean
   /** Permissions the token must all grant (claim `claims.permissions`). */
   permissions?: readonly string[]
@@ -140,6 +168,13 @@ export interface AuthenticateOptions<Claims extends AccessTokenClaims = AccessTo
   maxAge?: number
   /** Your own check; `false` (or a rejection) gets 403. */
   claims?: (claims: Readonly<Claims>) => boolean | Promise<boolean>
+  /**
+   * Client IDs allowed on this route (`request.auth.clientId`); a valid token issued to another
+   * client, or naming none, gets 403 `insufficient_scope` with code `OAUTH_GUARD_CLIENT_NOT_ALLOWED`.
+   * For "this route is for these machines"; the plugin-wide `clients` option is for "this API
+   * only trusts these clients" (401).
+   */
+  clients?: readonly string[]
 }
 
 /** `fastify.authenticate`: a hook as it is, or a function of options returning a hook. */
@@ -176,6 +211,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller, or `null` when the route let an anonymous request through. */
     auth: AuthContext | null
+    /**
+     * `request.auth`, typed non-null, for handlers of protected routes. Throws `MissingTokenError`
+     * (401, `WWW-Authenticate: Bearer`) when no token was accepted: an anonymous call of an
+     * optional route, or a route the guard does not protect.
+     */
+    requireAuth: () => AuthContext
     /**
      * The caller's OpenID Connect userinfo, cached per subject and scopes. Rejects with this
      * package's HTTP errors: 401 without `request.auth` or when the provider refuses the token,

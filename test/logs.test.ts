@@ -120,4 +120,31 @@ t.test('without logSerializers, Fastify\'s own request log would print it (why d
   t.ok(plain.lines.some((line) => line.includes(token)))
 })
 
+t.test('every refused token explains itself in one log line: the check, with expected and received values, never the token', async (t) => {
+  const issuer = await createLocalIssuer()
+  t.teardown(() => issuer.close())
+  const server = await app(t, { issuer: issuer.issuer, audience: issuer.audience, requireAccessTokenType: true })
+  const expectedIssuer = JSON.stringify(issuer.issuer)
+  const cases: Array<[string, Promise<string>, string | RegExp]> = [
+    ['aud', issuer.sign({ aud: 'https://other-api.example' }), `aud: expected one of ${JSON.stringify([issuer.audience])}, received "https://other-api.example"`],
+    ['iss', issuer.sign({ iss: 'https://evil.example' }), `iss: expected ${expectedIssuer}, received "https://evil.example"`],
+    ['exp', issuer.sign({ exp: 1000 }), 'exp: expired (exp 1000, clock tolerance 5 s)'],
+    ['iat', issuer.sign({ iat: Math.floor(Date.now() / 1000) + 86_400 }), /^iat: issued in the future \(iat \d+, clock tolerance 5 s\)$/],
+    ['kid', issuer.sign({}, { header: { kid: 'no-such-kid' } }), /^kid: no single key of the JWKS matches, received kid "no-such-kid" with alg "[A-Z0-9]+"$/],
+    ['alg', issuer.sign({}, { alg: 'HS256', key: new Uint8Array(32) }), /^alg: expected one of \[.*"ES256".*\], received "HS256"$/],
+    ['typ', issuer.sign({}, { header: { typ: 'JWT' } }), 'typ: expected "at+jwt", received "JWT"'],
+    ['a value cut and escaped', issuer.sign({ aud: `evil\n${'x'.repeat(300)}` }), /^aud: expected one of \[.+\], received "evil\\nx{92}…$/]
+  ]
+  for (const [name, signing, detail] of cases) {
+    const token = await signing
+    const before = logs.lines.length
+    const response = await send(t, server, token)
+    t.equal(response.statusCode, 401, name)
+    const refusals = logs.lines.slice(before).map((line) => JSON.parse(line)).filter((entry) => entry.err !== undefined)
+    t.equal(refusals.length, 1, `${name}: one line`)
+    t.match(refusals[0], { level: 30, err: { code: /^OAUTH_GUARD_(INVALID_TOKEN|TOKEN_EXPIRED)$/, detail } }, name)
+    t.notOk(response.body.includes(String(refusals[0].err.detail)), `${name}: the detail stays out of the body`)
+  }
+})
+
 checkNoSecretsLogged(t, logs)

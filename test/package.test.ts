@@ -8,6 +8,7 @@ t.test('ESM: the plugin (default and named), errors and the testing entry point'
   t.equal(main.default, main.oauthGuard)
   t.type(main.InvalidTokenError, 'function')
   t.type(main.oauthGuardDocs, 'function')
+  t.type(main.pendingSchemes, 'function')
   const testing = await import('fastify-oauth-guard/testing')
   t.type(testing.createLocalIssuer, 'function')
 })

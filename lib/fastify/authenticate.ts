@@ -9,13 +9,15 @@
  * path of `request.url`.
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
-import { MissingTokenError, OAuthGuardHTTPError, ProviderUnavailableError } from '../errors.js'
+import { MissingTokenError, OAuthGuardHTTPError } from '../errors.js'
 import { kAuthHook, kAuthState } from '../symbols.js'
 import type { AuthContext } from '../token/auth-context.js'
 import { hasQueryToken } from '../token/bearer-token.js'
 import type { CredentialDecider } from '../token/credential-decision.js'
 import type { DPoPOffer } from '../token/www-authenticate.js'
 import { asHTTPError } from '../token/provider-failure.js'
+import { logSafe } from '../token/refusal-detail.js'
+import { usesToken } from '../token/scopes.js'
 import type { Authenticate, AuthenticateOptions } from '../types.js'
 import { checkPolicy, DEFAULT_POLICY, policyFromOptions, type Policy } from './policy.js'
 
@@ -33,19 +35,23 @@ export class Authenticator {
   readonly #retryAfter: number
   /** `null`: DPoP off, challenges name Bearer only. */
   readonly #dpop: DPoPOffer | null
+  /** The `resource_metadata` URL of a challenge (RFC 9728 §5.1); `undefined`: none. */
+  readonly #resourceMetadata: ((request: FastifyRequest) => string | undefined) | undefined
 
-  constructor (decider: CredentialDecider, options: { realm: string | undefined, retryAfter: number, dpop?: DPoPOffer | null }) {
+  constructor (decider: CredentialDecider, options: { realm: string | undefined, retryAfter: number, dpop?: DPoPOffer | null, resourceMetadata?: (request: FastifyRequest) => string | undefined }) {
     this.#decider = decider
     this.#realm = options.realm
     this.#retryAfter = options.retryAfter
     this.#dpop = options.dpop ?? null
+    this.#resourceMetadata = options.resourceMetadata
   }
 
   /** The hook enforcing `policy`. */
   hook (policy: Policy): AuthHook {
-    const hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-      this.#run(policy, request as StatefulRequest, reply, done)
-    }
+    // `[{}]` or external schemes only: no alternative a token can meet, so the Authorization header is left to others.
+    const hook = usesToken(policy.requirement)
+      ? (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => { this.#run(policy, request as StatefulRequest, reply, done) }
+      : (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => { done() }
     return Object.assign(hook, { [kAuthHook]: policy })
   }
 
@@ -111,17 +117,15 @@ export class Authenticator {
     done()
   }
 
+  /**
+   * Fails the request with one log line: Fastify's own error log (info for 4xx, error for 5xx),
+   * whose `err.detail` names the failed check or the provider failure. The hook adds no line of
+   * its own, so a failing request is not logged twice.
+   */
   #fail (err: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    if (!(err instanceof OAuthGuardHTTPError)) {
-      // Unexpected (a route's claims check, a bug): log it and fail closed without saying why.
-      request.log.error({ err }, 'fastify-oauth-guard: unexpected error while authenticating')
-    }
-    const error = asHTTPError(err, this.#retryAfter).withRealm(this.#realm).withDPoP(this.#dpop)
-    if (error instanceof ProviderUnavailableError) {
-      request.log.warn({ code: error.code, cause: describeCause(error.cause) }, 'fastify-oauth-guard: identity provider unavailable')
-    } else {
-      request.log.debug({ code: error.code, cause: describeCause(error.cause) }, 'fastify-oauth-guard: request refused')
-    }
+    // Unexpected (a route's claims check, a bug): fail closed without saying why in the response; the detail tells the log.
+    const unexpected = err instanceof OAuthGuardHTTPError ? undefined : err instanceof Error ? `unexpected ${err.name}: ${logSafe(err.message)}` : 'unexpected error'
+    const error = asHTTPError(err, this.#retryAfter, { detail: unexpected }).withRealm(this.#realm).withResourceMetadata(this.#resourceMetadata?.(request)).withDPoP(this.#dpop)
     // Set on the reply too, so a custom error handler that builds its own reply keeps the challenge.
     reply.headers(error.headers)
     done(error)
@@ -143,11 +147,4 @@ function requestURL (request: FastifyRequest): string {
   // An absolute-form request target (RFC 9112 §3.2.2): only its path counts, the host is Fastify's.
   if (!path.startsWith('/')) path = URL.canParse(path) ? new URL(path).pathname : '/'
   return `${request.protocol}://${request.host}${path}`
-}
-
-/** A log-safe summary of an underlying error: its name and message, never a token or a body. */
-function describeCause (cause: unknown): string | undefined {
-  if (!(cause instanceof Error)) return undefined
-  const inner = cause.cause instanceof Error ? ` (${cause.cause.name}: ${cause.cause.message})` : ''
-  return `${cause.name}: ${cause.message}${inner}`
 }

@@ -11,6 +11,7 @@
  */
 import {
   ClaimsRejectedError,
+  ClientNotAllowedError,
   InsufficientPermissionsError,
   InsufficientScopeError,
   InsufficientUserAuthenticationError,
@@ -18,7 +19,7 @@ import {
   type HTTPErrorOptions
 } from '../errors.js'
 import type { AccessTokenClaims, AuthContext } from '../token/auth-context.js'
-import { evaluateScopes, type Requirement } from '../token/scopes.js'
+import { checkScopeList, evaluateScopes, type Requirement } from '../token/scopes.js'
 import type { AuthenticateOptions } from '../types.js'
 
 /** A route's complete demand. */
@@ -29,6 +30,8 @@ export interface Policy {
   /** Seconds since `auth_time` allowed (RFC 9470 `max_age`); `undefined`: not checked. */
   maxAge: number | undefined
   claims: ((claims: Readonly<AccessTokenClaims>) => boolean | Promise<boolean>) | undefined
+  /** Client IDs allowed on the route; `undefined`: any client. */
+  clients?: ReadonlySet<string> | undefined
 }
 
 /** The policy of a bare `fastify.authenticate`: any valid token. */
@@ -43,12 +46,13 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
 /** Builds and checks the policy of `fastify.authenticate(options)`; bad options fail when the route is added. */
 export function policyFromOptions (options: AuthenticateOptions): Policy {
   if (options === null || typeof options !== 'object') throw new InvalidRouteSecurityError('authenticate(options): expected an options object')
-  const known = new Set(['scopes', 'optional', 'permissions', 'acr', 'maxAge', 'claims'])
+  const known = new Set(['scopes', 'optional', 'permissions', 'acr', 'maxAge', 'claims', 'clients'])
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new InvalidRouteSecurityError(`authenticate(options).${key}: unknown option; expected one of ${[...known].join(', ')}`)
   }
-  const scopes = stringList(options.scopes, 'scopes')
-  const acr = typeof options.acr === 'string' ? [options.acr] : stringList(options.acr, 'acr')
+  // Scopes and acr values end up in a WWW-Authenticate header: RFC 6749 §3.3 scope-tokens only.
+  const scopes = options.scopes === undefined ? [] : tokenList(options.scopes, 'scopes')
+  const acr = options.acr === undefined ? [] : tokenList(typeof options.acr === 'string' ? [options.acr] : options.acr, 'acr')
   if (options.optional !== undefined && typeof options.optional !== 'boolean') throw new InvalidRouteSecurityError('authenticate(options).optional: expected a boolean')
   if (options.claims !== undefined && typeof options.claims !== 'function') throw new InvalidRouteSecurityError('authenticate(options).claims: expected a function (claims) => boolean | Promise<boolean>')
   if (options.maxAge !== undefined && !(Number.isInteger(options.maxAge) && options.maxAge >= 0)) {
@@ -60,8 +64,21 @@ export function policyFromOptions (options: AuthenticateOptions): Policy {
     permissions: [...new Set(stringList(options.permissions, 'permissions'))],
     acr: [...new Set(acr)],
     maxAge: options.maxAge,
-    claims: options.claims as Policy['claims']
+    claims: options.claims as Policy['claims'],
+    ...(options.clients !== undefined && { clients: clientList(options.clients) })
   }
+}
+
+function tokenList (value: unknown, name: string): string[] {
+  checkScopeList(value, `authenticate(options).${name}`)
+  return [...value]
+}
+
+function clientList (value: unknown): ReadonlySet<string> {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v !== '')) {
+    throw new InvalidRouteSecurityError('authenticate(options).clients: expected a non-empty array of client IDs (non-empty strings)')
+  }
+  return new Set(value)
 }
 
 function stringList (value: unknown, name: string): string[] {
@@ -74,7 +91,7 @@ function stringList (value: unknown, name: string): string[] {
 
 /**
  * Checks a validated token against a policy, in the order RFC 9470 and RFC 6750 suggest: user
- * authentication strength (401), then scopes, permissions and custom claims (403).
+ * authentication strength (401), then the client allow-list, scopes, permissions and custom claims (403).
  * Resolves to an error to send, or `null`.
  */
 export function checkPolicy (policy: Policy, auth: AuthContext, errorOptions: HTTPErrorOptions): Error | null | Promise<Error | null> {
@@ -82,6 +99,7 @@ export function checkPolicy (policy: Policy, auth: AuthContext, errorOptions: HT
     const error = checkUserAuthentication(policy, auth, errorOptions)
     if (error !== null) return error
   }
+  if (policy.clients !== undefined && (auth.clientId === null || !policy.clients.has(auth.clientId))) return new ClientNotAllowedError(errorOptions)
   const missing = evaluateScopes(policy.requirement, auth.scopes)
   if (missing !== null) return new InsufficientScopeError(missing, errorOptions)
   for (const permission of policy.permissions) {

@@ -33,9 +33,9 @@ export function describeRequirement (requirement: Requirement | null): string {
   return [...new Set(parts)].join(' | ')
 }
 
-/** The report rows, in the order routes were added; hidden routes last. */
-export function routeReport (state: RouteSecurityState): RouteReportRow[] {
-  return [...state.routes, ...state.hidden].map((route) => ({
+/** The report rows, in the order routes were added; the docs' own routes last. */
+export function routeReport (state: Pick<RouteSecurityState, 'routes' | 'docs'>): RouteReportRow[] {
+  return [...state.routes, ...state.docs].map((route) => ({
     method: route.method,
     url: route.url,
     requirement: describeRequirement(route.requirement),
@@ -46,12 +46,18 @@ export function routeReport (state: RouteSecurityState): RouteReportRow[] {
 /** Logs the report at info, one line per route, and warns about routes that declare nothing. */
 export function logRouteReport (log: FastifyBaseLogger, rows: readonly RouteReportRow[]): void {
   const shown = rows.filter((row) => row.method !== 'HEAD')
-  const publicCount = shown.filter((row) => row.requirement === 'public').length
+  const api = shown.filter((row) => row.source !== 'docs')
+  const docs = shown.length - api.length
+  const publicCount = api.filter((row) => row.requirement === 'public').length
   log.info({ routes: shown.map((row) => `${row.method} ${row.url}: ${row.requirement} (${row.source})`) },
-    `fastify-oauth-guard: ${shown.length} routes, ${publicCount} public`)
+    `fastify-oauth-guard: ${count(api.length, 'route')}, ${publicCount} public${docs > 0 ? `; ${count(docs, 'docs route')}, public by design` : ''}`)
   const undeclared = shown.filter((row) => row.source === 'none').map((row) => `${row.method} ${row.url}`)
   if (undeclared.length > 0) {
     log.warn({ routes: undeclared },
       'fastify-oauth-guard: these routes declare no security and are public; add `security: []` to mean it, or set protectAllRoutes')
   }
+}
+
+function count (n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
 }

@@ -14,7 +14,7 @@ import { compileRequirement, type Requirement, type SecurityRequirementObject } 
 import type { AuthHook, Authenticator } from './authenticate.js'
 import { DEFAULT_POLICY } from './policy.js'
 import { describeRequirement } from './route-report.js'
-import { isExcluded, kRouteSeen, type RouteDefaults } from './route-security.js'
+import { isExcluded, kRouteRequirement, kRouteSeen, type RouteDefaults } from './route-security.js'
 
 /** What the fallback needs to know; the same values the `onRoute` hook gets. */
 export interface UnseenRouteOptions {
@@ -36,7 +36,7 @@ export function unseenRouteHook (authenticator: Authenticator, options: UnseenRo
     if (config[kRouteSeen] === true) return done()
     let fallback = fallbacks.get(config)
     if (fallback === undefined) {
-      fallback = buildFallback(authenticator, options, `${route.method} ${route.url}`, route.url as string, route.schema as RouteSchema | undefined)
+      fallback = buildFallback(authenticator, options, `${route.method} ${route.url}`, route.url as string, route.schema as RouteSchema | undefined, config)
       fallbacks.set(config, fallback)
     }
     if (fallback === null) return done()
@@ -45,10 +45,9 @@ export function unseenRouteHook (authenticator: Authenticator, options: UnseenRo
   }
 }
 
-interface RouteSchema { hide?: boolean, security?: SecurityRequirementObject[] }
+interface RouteSchema { security?: SecurityRequirementObject[] }
 
-function buildFallback (authenticator: Authenticator, options: UnseenRouteOptions, where: string, url: string, schema: RouteSchema | undefined): Fallback {
-  if (schema?.hide === true) return null
+function buildFallback (authenticator: Authenticator, options: UnseenRouteOptions, where: string, url: string, schema: RouteSchema | undefined, config: Record<symbol, unknown>): Fallback {
   const { protectAll } = options.defaults
   let requirement: Requirement | null = null
   try {
@@ -57,9 +56,12 @@ function buildFallback (authenticator: Authenticator, options: UnseenRouteOption
   } catch (err) {
     options.log.error({ route: where, err }, 'fastify-oauth-guard: route security cannot be enforced; refusing every request to this route')
     // Fail closed, without telling the client why.
+    config[kRouteRequirement] = { alternatives: [], tokenOptional: false }
     return new InvalidRouteSecurityError(`${where}: route security cannot be enforced`)
   }
   options.log.warn({ route: where, requirement: describeRequirement(requirement) },
     'fastify-oauth-guard: route added before the plugin had loaded; enforced by a fallback hook, missing from the report and the docs. Use `await app.register(oauthGuard, ...)` before adding routes')
+  // Read by pendingSchemes(), as for the routes onRoute saw.
+  config[kRouteRequirement] = requirement
   return requirement === null ? null : authenticator.hook({ ...DEFAULT_POLICY, requirement })
 }

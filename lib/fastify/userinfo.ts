@@ -5,7 +5,7 @@
  * `WWW-Authenticate` and `code`, and never with the provider's own text.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { MissingTokenError, type HTTPErrorOptions } from '../errors.js'
+import { MissingTokenError, OAuthGuardHTTPError, type HTTPErrorOptions } from '../errors.js'
 import type { UserInfo, UserinfoClient } from '../token/userinfo.js'
 
 /**
@@ -14,9 +14,15 @@ import type { UserInfo, UserinfoClient } from '../token/userinfo.js'
  * @example
  * app.get('/me', { onRequest: app.authenticate }, async (request) => await request.userinfo())
  */
-export function decorateUserinfo (fastify: FastifyInstance, client: UserinfoClient, errors: HTTPErrorOptions): void {
+export function decorateUserinfo (fastify: FastifyInstance, client: UserinfoClient, errors: HTTPErrorOptions, resourceMetadata?: (request: FastifyRequest) => string | undefined): void {
   fastify.decorateRequest('userinfo', async function userinfo (this: FastifyRequest): Promise<UserInfo> {
-    if (this.auth === null || this.auth === undefined) throw new MissingTokenError(errors)
-    return await client.get(this.auth)
+    try {
+      if (this.auth === null || this.auth === undefined) throw new MissingTokenError(errors)
+      return await client.get(this.auth)
+    } catch (err) {
+      // Its 401s name the metadata like the hooks' (RFC 9728 §5.1).
+      if (err instanceof OAuthGuardHTTPError) err.withResourceMetadata(resourceMetadata?.(this))
+      throw err
+    }
   })
 }

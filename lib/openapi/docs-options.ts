@@ -3,6 +3,7 @@
  * form. Shared by the plugin's own docs registration and by {@link oauthGuardDocs}.
  */
 import { Type } from '@sinclair/typebox'
+import { DEFAULT_RELAY_REQUESTS_PER_MINUTE } from './relay-rate-limit.js'
 
 /** Default path of Swagger UI, relative to the prefix the plugin is registered under. */
 export const DEFAULT_DOCS_ROUTE_PREFIX = '/docs'
@@ -42,8 +43,19 @@ export interface DocsOptions {
   selectedScopes?: readonly string[]
   /** Extra query parameters of the authorization request, e.g. `{ audience: 'https://api.example.com' }` for Auth0. Default none. */
   authorizationParams?: Readonly<Record<string, string>>
-  /** Also document the client credentials flow (machine clients type their own ID and secret). Default false. */
+  /**
+   * Also document the client credentials flow (machine clients type their own ID and secret).
+   * Default false. Without `tokenRelay`, Swagger UI then posts the secret from the browser to the
+   * provider's token endpoint, which most providers refuse (and which needs CORS there).
+   */
   clientCredentials?: boolean
+  /**
+   * The token relay: `POST <routePrefix>/token`, which forwards Swagger UI's client credentials
+   * token requests to the provider server-side, and becomes the `tokenUrl` of the
+   * `clientCredentials` flow (turned on by this option). `true` for the defaults. Default off.
+   * See docs/swagger-ui-login.md#token-relay for what it does and does not do.
+   */
+  tokenRelay?: boolean | TokenRelayOptions
   /** The URL people use to reach this server (origin plus any path a proxy adds), only to print the redirect URI at startup. Default: the listening address. */
   publicURL?: string
   /** Merged into the OpenAPI document. */
@@ -54,6 +66,23 @@ export interface DocsOptions {
   swaggerUI?: Record<string, unknown>
 }
 
+/** Options of the docs' token relay. */
+export interface TokenRelayOptions {
+  /** `audience` parameter added to every relayed request (Auth0 needs it). Default none. */
+  audience?: string
+  /** RFC 8707 `resource` indicator(s) added to every relayed request, absolute URIs. Default none. */
+  resource?: string | readonly string[]
+  /** Token requests a minute per client address (the whole relay takes ten times that); past it, 429 with `Retry-After`. Default 30. */
+  maxRequestsPerMinute?: number
+}
+
+/** {@link TokenRelayOptions} with defaults applied. */
+export interface ResolvedTokenRelay {
+  audience: string | undefined
+  resource: readonly string[]
+  maxRequestsPerMinute: number
+}
+
 /** {@link DocsOptions} with defaults applied. Not frozen: @fastify/swagger may mutate what it is given. */
 export interface ResolvedDocsOptions {
   clientId: string | undefined
@@ -62,6 +91,10 @@ export interface ResolvedDocsOptions {
   selectedScopes: readonly string[] | null
   authorizationParams: Readonly<Record<string, string>>
   clientCredentials: boolean
+  /** `null`: no relay. */
+  tokenRelay: ResolvedTokenRelay | null
+  /** The relay's URL in the document (set once the docs path is known); `undefined` without a relay. */
+  tokenRelayURL?: string
   publicURL: string | null
   openapi: DocsOpenAPIOptions
   swagger: Record<string, unknown>
@@ -80,6 +113,11 @@ export const DocsOptionsSchema = Type.Object({
   selectedScopes: Type.Optional(Type.Array(ScopeName)),
   authorizationParams: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String())),
   clientCredentials: Type.Optional(Type.Boolean()),
+  tokenRelay: Type.Optional(Type.Union([Type.Boolean(), Type.Object({
+    audience: Type.Optional(Type.String({ minLength: 1 })),
+    resource: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })])),
+    maxRequestsPerMinute: Type.Optional(Type.Integer({ minimum: 1 }))
+  }, { additionalProperties: false })])),
   publicURL: Type.Optional(Type.String({ minLength: 1 })),
   openapi: Type.Optional(Type.Object({
     openapi: Type.Optional(Type.String({ pattern: '^3\\.[0-9]+\\.[0-9]+$' })),
@@ -115,6 +153,13 @@ export function docsProblems (docs: DocsOptions | undefined, scheme: string, roo
   if (typeof docs.publicURL === 'string' && !isHTTPURL(docs.publicURL)) {
     problems.push(`${root}.publicURL: expected an absolute http(s) URL without query or fragment, received ${JSON.stringify(docs.publicURL)}`)
   }
+  const relay = docs.tokenRelay
+  if (relay !== null && typeof relay === 'object') {
+    for (const resource of typeof relay.resource === 'string' ? [relay.resource] : Array.isArray(relay.resource) ? relay.resource : []) {
+      // RFC 8707 §2: an absolute URI without a fragment.
+      if (typeof resource === 'string' && !isAbsoluteURI(resource)) problems.push(`${root}.tokenRelay.resource: expected absolute URIs without a fragment (RFC 8707 §2), received ${JSON.stringify(resource)}`)
+    }
+  }
   const openapi = (docs.openapi ?? {}) as Record<string, unknown>
   for (const field of ['paths', 'security', 'webhooks']) {
     if (openapi[field] !== undefined) problems.push(`${root}.openapi.${field}: expected undefined (the document describes your routes as they are enforced), received a value`)
@@ -126,11 +171,39 @@ export function docsProblems (docs: DocsOptions | undefined, scheme: string, roo
   }
   const ui = docs.swaggerUI ?? {}
   if (ui.routePrefix !== undefined) problems.push(`${root}.swaggerUI.routePrefix: expected undefined (use ${root}.routePrefix), received a value`)
-  const initOAuth = (ui.initOAuth ?? {}) as Record<string, unknown>
-  if (initOAuth.clientSecret !== undefined) {
-    problems.push(`${root}.swaggerUI.initOAuth.clientSecret: expected undefined (a secret sent to the browser is no secret; use a public client with PKCE), received a value`)
+  for (const path of secretPaths(ui, `${root}.swaggerUI`)) {
+    problems.push(`${path}: expected no client secret in the Swagger UI configuration (it is sent to the browser, where it is no secret; use a public client with PKCE), received a value`)
+  }
+  for (const path of secretPaths(docs.authorizationParams, `${root}.authorizationParams`)) {
+    if (!problems.some((p) => p.startsWith(`${path}:`))) problems.push(`${path}: expected no client secret (authorization parameters are sent by the browser), received a value`)
   }
   return problems
+}
+
+/** `client_secret`, `clientSecret`, `Client-Secret`, `secret`...: case and punctuation do not matter. */
+function isSecretName (key: string): boolean {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, '').endsWith('secret')
+}
+
+/** Paths of every key named like a secret in `value`, at any depth (arrays and cycles included). */
+function secretPaths (value: unknown, path: string, seen = new WeakSet<object>()): string[] {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return []
+  seen.add(value)
+  const paths: string[] = []
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`
+    if (!Array.isArray(value) && isSecretName(key) && child !== undefined) paths.push(childPath)
+    else paths.push(...secretPaths(child, childPath, seen))
+  }
+  return paths
+}
+
+function isAbsoluteURI (value: string): boolean {
+  try {
+    return new URL(value).hash === '' && !value.includes('#')
+  } catch {
+    return false
+  }
 }
 
 function isHTTPURL (value: string): boolean {
@@ -150,10 +223,21 @@ export function resolveDocsOptions (docs: DocsOptions): ResolvedDocsOptions {
     openidScopes: [...(docs.openidScopes ?? DEFAULT_OPENID_SCOPES)],
     selectedScopes: docs.selectedScopes === undefined ? null : [...docs.selectedScopes],
     authorizationParams: { ...docs.authorizationParams },
-    clientCredentials: docs.clientCredentials ?? false,
+    clientCredentials: (docs.clientCredentials ?? false) || (docs.tokenRelay !== undefined && docs.tokenRelay !== false),
+    tokenRelay: resolveTokenRelay(docs.tokenRelay),
     publicURL: docs.publicURL?.replace(/\/$/, '') ?? null,
     openapi: { ...docs.openapi },
     swagger: { ...docs.swagger },
     swaggerUI: { ...docs.swaggerUI }
+  }
+}
+
+function resolveTokenRelay (relay: DocsOptions['tokenRelay']): ResolvedTokenRelay | null {
+  if (relay === undefined || relay === false) return null
+  const given = relay === true ? {} : relay
+  return {
+    audience: given.audience,
+    resource: given.resource === undefined ? [] : typeof given.resource === 'string' ? [given.resource] : [...given.resource],
+    maxRequestsPerMinute: given.maxRequestsPerMinute ?? DEFAULT_RELAY_REQUESTS_PER_MINUTE
   }
 }

@@ -10,7 +10,9 @@ import { schemaProblems } from '../options.js'
 import { currentScheme, docsStateOf, refreshMetadata, type DocsState } from './docs-state.js'
 import { docsProblems, DocsOptionsSchema, resolveDocsOptions, type DocsOptions, type ResolvedDocsOptions } from './docs-options.js'
 import { addErrorResponses } from './error-responses.js'
+import { registerTokenRelay, tokenRelayPath } from './token-relay.js'
 import { buildInitOAuth, docsPath, swaggerUIRedirectURI, type SwaggerUIInitOAuth } from './swagger-ui.js'
+import { swaggerUIDisplay } from './swagger-ui-display.js'
 
 /** An OpenAPI document, loosely typed so it fits every @fastify/swagger version's types. */
 export type OpenAPIDocument = Record<string, any>
@@ -61,11 +63,16 @@ export function oauthGuardDocs (fastify: FastifyInstance, options: DocsOptions =
   if (problems.length > 0) throw new InvalidOptionsError(problems)
   const docs = resolveDocsOptions(options)
   const path = docsPath(fastify.prefix, docs.routePrefix)
+  if (docs.tokenRelay !== null) {
+    // Root-relative, or under publicURL: Swagger UI resolves it against the page, so a proxy path counts.
+    docs.tokenRelayURL = `${docs.publicURL ?? ''}${tokenRelayPath(path)}`
+    registerTokenRelay(fastify, docs.routePrefix, state, docs.tokenRelay)
+  }
   state.sites.set(path, docs)
   start(fastify, state)
   return {
     swagger: swaggerOptions(state, docs),
-    swaggerUI: { ...docs.swaggerUI, routePrefix: docs.routePrefix, initOAuth: buildInitOAuth(docs) },
+    swaggerUI: { ...docs.swaggerUI, ...swaggerUIDisplay(docs.swaggerUI), routePrefix: docs.routePrefix, initOAuth: buildInitOAuth(docs) },
     path,
     redirectURI: (publicURL) => swaggerUIRedirectURI(publicURL, path),
     ready: async () => {

@@ -2,11 +2,13 @@
  * What the docs need at run time, per plugin instance: where Swagger UI is served, the provider's
  * metadata once known, and an `onRoute` hook that fits the docs' own routes (wait for metadata
  * before the document, keep the login popup working under strict security headers, fill in the
- * preselected scopes) and marks routes that may refuse with 403 for reasons other than scopes.
+ * preselected scopes), marks them as the docs' own routes (public by design, see `kDocsRoute`) and
+ * marks routes that may refuse with 403 for reasons other than scopes.
  */
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { asHTTPError } from '../token/provider-failure.js'
 import type { Policy } from '../fastify/policy.js'
+import { kDocsRoute } from '../fastify/route-security.js'
 import { kAuthHook } from '../symbols.js'
 import type { AuthorizationServerMetadata } from '../token/discovery.js'
 import type { OAuthGuardAPI } from '../types.js'
@@ -67,7 +69,8 @@ export function currentScheme (state: DocsState, docs: ResolvedDocsOptions): OAu
     routes: state.guard.routes,
     descriptions: state.guard.options.scopes,
     openidScopes: docs.openidScopes,
-    clientCredentials: docs.clientCredentials
+    clientCredentials: docs.clientCredentials,
+    clientCredentialsTokenUrl: docs.tokenRelayURL
   })
 }
 
@@ -82,6 +85,11 @@ export function docsRouteHook (state: DocsState) {
     const path = [...state.sites.keys()].sort((a, b) => b.length - a.length).find((p) => route.url === p || route.url.startsWith(`${p}/`))
     if (path === undefined) return
     const docs = state.sites.get(path) as ResolvedDocsOptions
+    // Swagger UI and @fastify/swagger hide their routes from the document; a user's API route under
+    // the docs path is not hidden, and stays guarded.
+    if ((route.schema as { hide?: boolean } | undefined)?.hide === true) {
+      route.config = { ...route.config, [kDocsRoute]: true } as RouteOptions['config']
+    }
     const rest = route.url.slice(path.length)
     if (rest === '/json' || rest === '/yaml') route.onRequest = [...asArray(route.onRequest), documentNeedsMetadata(state)]
     route.onSend = [...asArray(route.onSend), docsOnSend(state, docs)]
@@ -121,7 +129,7 @@ function refusesBeyondScopes (route: RouteOptions): boolean {
   for (const name of LIFECYCLE) {
     for (const hook of asArray(route[name] as unknown)) {
       const policy = (hook as { [kAuthHook]?: Policy } | null)?.[kAuthHook]
-      if (policy !== undefined && (policy.permissions.length > 0 || policy.claims !== undefined)) return true
+      if (policy !== undefined && (policy.permissions.length > 0 || policy.claims !== undefined || policy.clients !== undefined)) return true
     }
   }
   return false

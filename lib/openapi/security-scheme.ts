@@ -36,6 +36,8 @@ export interface SecuritySchemeInput {
   openidScopes: readonly string[]
   /** Add the client credentials flow. */
   clientCredentials: boolean
+  /** The token relay's URL, the client credentials flow's `tokenUrl` instead of the provider's. Default none. */
+  clientCredentialsTokenUrl?: string | undefined
 }
 
 /** Descriptions of the OpenID Connect scopes (OIDC Core §5.4, §11), used unless the `scopes` option says otherwise. */
@@ -86,7 +88,8 @@ function describeUse (routes: string[]): string {
 /**
  * Builds the scheme. The authorization code flow needs `authorization_endpoint` and
  * `token_endpoint`; `refreshUrl` is set when `grant_types_supported` lists `refresh_token`; the
- * client credentials flow, when asked for, needs `token_endpoint`. A flow whose endpoints are
+ * client credentials flow, when asked for, needs `token_endpoint` or the token relay's URL (which
+ * then is its `tokenUrl`). A flow whose endpoints are
  * missing is left out. Endpoint URLs are copied as the metadata states them, not fetched.
  */
 export function buildSecurityScheme (input: SecuritySchemeInput): OAuth2SecurityScheme {
@@ -104,9 +107,10 @@ export function buildSecurityScheme (input: SecuritySchemeInput): OAuth2Security
       scopes
     }
   }
-  if (input.clientCredentials && tokenUrl !== undefined) {
+  const machineTokenUrl = input.clientCredentialsTokenUrl ?? tokenUrl
+  if (input.clientCredentials && machineTokenUrl !== undefined) {
     const apiScopes = Object.fromEntries(Object.entries(scopes).filter(([scope]) => !input.openidScopes.includes(scope)))
-    flows.clientCredentials = { tokenUrl, scopes: apiScopes }
+    flows.clientCredentials = { tokenUrl: machineTokenUrl, scopes: apiScopes }
   }
   const issuer = typeof metadata.issuer === 'string' ? ` issued by ${metadata.issuer}` : ''
   return {

@@ -53,7 +53,7 @@ export function parseBearer (header: string, maxTokenLength: number): string | n
   const token = value.slice(start)
   // A tab after the scheme, a second token or any character outside b64token is malformed.
   if (start === end || !B64TOKEN.test(token)) throw new InvalidRequestError('malformed')
-  if (token.length > maxTokenLength) throw new InvalidTokenError()
+  if (token.length > maxTokenLength) throw new InvalidTokenError({ detail: `token: longer than maxTokenLength (${token.length} > ${maxTokenLength} characters)` })
   return token
 }
 

@@ -3,7 +3,7 @@
  * wrong type rather than guessing (a `scope` that is a number is a malformed token, not "no scope").
  */
 import { InvalidTokenError } from '../errors.js'
-import type { AccessTokenClaims, AuthContext, ValidationMethod } from './auth-context.js'
+import { InspectRedacted, type AccessTokenClaims, type AuthContext, type ValidationMethod } from './auth-context.js'
 
 /** Which claims hold what. Defaults suit RFC 9068 / RFC 7662 and most providers. */
 export interface ClaimNames {
@@ -13,17 +13,32 @@ export interface ClaimNames {
   scopes: readonly string[]
   /** Claim holding permissions (Fief, Auth0 RBAC), a string array or space-separated string. Default `permissions`. */
   permissions: string
+  /**
+   * Claims that may hold the ID of the client the token was issued to, in the order they are
+   * read: the first one present wins. Default `['client_id', 'azp', 'cid']` (RFC 9068 §2.2 and
+   * RFC 7662 §2.2, OIDC's authorized party as Auth0 and Entra ID use it, Okta's `cid`).
+   */
+  clientId: readonly string[]
 }
 
 /** Default claim names. */
-export const DEFAULT_CLAIM_NAMES: ClaimNames = Object.freeze({ id: 'sub', scopes: Object.freeze(['scope', 'scp']), permissions: 'permissions' })
+export const DEFAULT_CLAIM_NAMES: ClaimNames = Object.freeze({
+  id: 'sub',
+  scopes: Object.freeze(['scope', 'scp']),
+  permissions: 'permissions',
+  clientId: Object.freeze(['client_id', 'azp', 'cid'])
+})
 
 /**
  * Builds the {@link AuthContext} from claims a verifier already checked (signature, iss, aud, exp).
- * `jkt` is the token's `cnf.jkt` (a DPoP binding), if any.
- * Throws {@link InvalidTokenError} when the ID is not a non-empty string, `exp` is not a number,
- * `exp`, `nbf` or `iat` is negative or past year 9999, a scope/permission claim has the wrong type,
- * or `cnf` is not an object or its `jkt` not a thumbprint.
+ * `jkt` is the token's `cnf.jkt` (a DPoP binding), if any; a `cnf` that is not an object, or a
+ * `jkt` that is not a thumbprint, is refused too.
+ * The ID is the `names.id` claim; when that claim is absent, the client ID (a machine token has no
+ * user: RFC 9068 §2.2 makes its `sub` the client's, and RFC 7662 §2.2 lets an introspection
+ * answer leave `sub` out). Throws {@link InvalidTokenError} when neither is there, the ID claim or
+ * a client ID claim is present but not a non-empty string, `exp` is not a number, `exp`, `nbf` or
+ * `iat` is negative or past year 9999, or a scope/permission claim has the wrong type (`null`
+ * included: a malformed claim is not "no scopes").
  *
  * The context is a class instance and its lists come from `split`, `slice` or a shared empty
  * array, never from an object or array literal, so that V8 does not pretenure them: a context
@@ -31,14 +46,16 @@ export const DEFAULT_CLAIM_NAMES: ClaimNames = Object.freeze({ id: 'sub', scopes
  * pretenuring").
  */
 export function buildAuthContext (claims: AccessTokenClaims, token: string, names: ClaimNames, method: ValidationMethod): AuthContext {
-  const id = readPath(claims, names.id)
+  const clientId = readClientId(claims, names.clientId)
+  const idClaim = readPath(claims, names.id)
+  const id = idClaim === undefined ? clientId : idClaim
   if (typeof id !== 'string' || id === '') throw new InvalidTokenError()
   if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw new InvalidTokenError()
   if (!isNumericDate(claims.exp) || !isNumericDate(claims.nbf) || !isNumericDate(claims.iat)) throw new InvalidTokenError()
   let scopes: readonly string[] = EMPTY
   for (const name of names.scopes) scopes = merge(scopes, readList(claims[name]))
   const permissions = readList(readPath(claims, names.permissions))
-  return new Context(id, scopes, permissions, token, claims, new Date(claims.exp * 1000), method, claims.cnf === undefined ? undefined : readJKT(claims.cnf))
+  return new Context(id, clientId, scopes, permissions, token, claims, new Date(claims.exp * 1000), method, claims.cnf === undefined ? undefined : readJKT(claims.cnf))
 }
 
 /**
@@ -58,9 +75,10 @@ function readJKT (cnf: unknown): string | undefined {
 const JKT = /^[A-Za-z0-9_-]{43}$/
 
 /** An {@link AuthContext}; see {@link buildAuthContext} for why it is a class. */
-class Context implements AuthContext {
+class Context extends InspectRedacted implements AuthContext {
   constructor (
     readonly id: string,
+    readonly clientId: string | null,
     readonly scopes: readonly string[],
     readonly permissions: readonly string[],
     readonly token: string,
@@ -68,7 +86,7 @@ class Context implements AuthContext {
     readonly expiresAt: Date,
     readonly method: ValidationMethod,
     readonly jkt: string | undefined
-  ) {}
+  ) { super() }
 }
 
 /** The list of an absent claim, shared. */
@@ -82,9 +100,21 @@ function isNumericDate (value: unknown): boolean {
   return value === undefined || (typeof value === 'number' && value >= 0 && value <= MAX_NUMERIC_DATE)
 }
 
+/** The first of `names` present in `claims`, or `null`; any present one that is not a non-empty string refuses. */
+function readClientId (claims: AccessTokenClaims, names: readonly string[]): string | null {
+  let clientId: string | null = null
+  for (let i = 0; i < names.length; i++) {
+    const value = readPath(claims, names[i])
+    if (value === undefined) continue
+    if (typeof value !== 'string' || value === '') throw new InvalidTokenError()
+    clientId ??= value
+  }
+  return clientId
+}
+
 /** A space-separated string or an array of strings, as a new array (or {@link EMPTY}). */
 function readList (value: unknown): readonly string[] {
-  if (value === undefined || value === null) return EMPTY
+  if (value === undefined) return EMPTY
   if (typeof value === 'string') {
     const items = value.split(' ')
     return items.includes('') ? items.filter(isNotEmpty) : items

@@ -15,7 +15,8 @@
  *    verification without waiting when the key is already held (the common case, answered in the
  *    same turn, without promises), else verification with I/O;
  *    for other tokens: the introspection cache, else an introspection request;
- * 5. `validateClaims`, once per token (its verdict is cached with the token);
+ * 5. the plugin-wide `clients` allow-list and `validateClaims`, once per token (the verdict is
+ *    cached with the token); a token the provider refused at userinfo is refused until its `exp`;
  * 6. the key binding: a token bound to a key (`cnf.jkt`, kept in its cached context) is refused
  *    with the Bearer scheme, whatever the DPoP mode (RFC 9449 §7.2: else a stolen token works
  *    without the key); with the DPoP scheme, the token must be bound and the request's proof must
@@ -36,6 +37,8 @@ import { parseBearer, parseDPoP, singleAuthorization } from './bearer-token.js'
 import { buildAuthContext, type ClaimNames } from './claims.js'
 import { ConnectionMemo } from './connection-memo.js'
 import type { DPoPVerifier } from './dpop-proof.js'
+import { logSafe } from './refusal-detail.js'
+import { RefusedTokens } from './refused-tokens.js'
 import type { Introspector } from './introspection.js'
 import { isCompactJWS } from './jws-segment.js'
 import type { JWTVerifier } from './jwt-verifier.js'
@@ -82,6 +85,8 @@ export interface CredentialDeciderOptions {
   validateClaims?: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
   /** DPoP proofs (RFC 9449); `null` (mode `off`): the DPoP scheme is not accepted. */
   dpop?: DPoPVerifier | null | undefined
+  /** The plugin-wide client allow-list: a token whose `clientId` is not in it is invalid. `null`: any client. */
+  clients?: ReadonlySet<string> | null
 }
 
 /** What {@link CredentialDecider.decide} gives: a context, no credentials (`null`), or a context to wait for. */
@@ -98,6 +103,8 @@ export class CredentialDecider {
   readonly #memo = new ConnectionMemo()
   readonly #dpop: DPoPVerifier | null
   readonly #bearerRefused: boolean
+  /** Tokens the provider refused after validation (userinfo 401): refused until their `exp`. */
+  readonly #refused = new RefusedTokens()
 
   constructor (options: CredentialDeciderOptions) {
     this.#options = options
@@ -163,15 +170,19 @@ export class CredentialDecider {
     }
   }
 
-  /** Forgets `token` in every cache (and so in every connection memo): the provider refused it elsewhere (userinfo). */
-  forget (token: string): void {
+  /**
+   * Refuses `token` until `expiresAt` and forgets it in every cache (and so in every connection
+   * memo): the provider refused it elsewhere (a 401 at userinfo).
+   */
+  forget (token: string, expiresAt: Date): void {
+    this.#refused.add(token, expiresAt.getTime())
     this.#options.cache?.delete(token)
     this.#options.introspector?.forget(token)
   }
 
   #decideJWT (token: string, header: string, connection: object | null | undefined): AuthContext | Promise<AuthContext> {
     const { cache, jwt } = this.#options
-    if (jwt === null) throw new InvalidTokenError()
+    if (jwt === null) throw new InvalidTokenError({ detail: 'validation: a JWT, but no JWT verifier (validation: introspection)' })
     const entry = cache?.entry(token)
     if (entry !== undefined) {
       // The memo is made on the second request: a token sent once is not worth one. Never for a
@@ -179,6 +190,7 @@ export class CredentialDecider {
       if (connection != null && entry.value.jkt === undefined) this.#memo.remember(connection, header, entry.value, cache!.store, entry)
       return entry.value
     }
+    this.#checkNotRefused(token)
     let claims
     try {
       claims = jwt.verifySync(token)
@@ -199,42 +211,60 @@ export class CredentialDecider {
 
   #decideIntrospected (token: string, header: string, connection: object | null | undefined): AuthContext | Promise<AuthContext> {
     const { introspector } = this.#options
-    if (introspector === null) throw new InvalidTokenError()
+    if (introspector === null) throw new InvalidTokenError({ detail: 'validation: not a compact JWS, and introspection is not configured' })
     const cached = introspector.cached(token)
-    // The introspection cache holds answers before validateClaims: one that fails it goes the slow way, to its 401.
-    if (cached !== undefined && this.#accepts(cached.auth)) {
+    // The introspection cache holds answers before the plugin-wide checks: one that fails them goes the slow way, to its 401.
+    if (cached !== undefined && this.#refusal(cached.auth) === null) {
       if (connection != null && cached.auth.jkt === undefined) this.#memo.remember(connection, header, cached.auth, introspector.cache, cached.entry)
       return cached.auth
     }
+    this.#checkNotRefused(token)
     return this.#introspect(introspector, token)
   }
 
   async #introspect (introspector: Introspector, token: string): Promise<AuthContext> {
     try {
-      const auth = await introspector.introspect(token)
-      if (!this.#accepts(auth)) throw new InvalidTokenError()
-      return auth
+      return this.#checked(await introspector.introspect(token))
     } catch (err) {
       throw asHTTPError(err, this.#options.retryAfter)
     }
   }
 
-  /** `auth` after `validateClaims`, cached with its token (JWTs only: introspection answers have their own cache). */
+  /** `auth` after the plugin-wide checks, cached with its token (JWTs only: introspection answers have their own cache). */
   #accepted (auth: AuthContext): AuthContext {
-    if (!this.#accepts(auth)) throw new InvalidTokenError()
-    this.#options.cache?.set(auth)
+    this.#options.cache?.set(this.#checked(auth))
     return auth
   }
 
-  #accepts (auth: AuthContext): boolean {
+  /** `auth` if the plugin-wide checks accept it, else {@link InvalidTokenError} saying which refused. */
+  #checked (auth: AuthContext): AuthContext {
+    const refusal = this.#refusal(auth)
+    if (refusal !== null) throw new InvalidTokenError({ detail: refusal })
+    return auth
+  }
+
+  /** A token the provider refused at userinfo never reaches the caches again (they dropped it then). */
+  #checkNotRefused (token: string): void {
+    if (this.#refused.has(token)) {
+      throw new InvalidTokenError({ detail: 'userinfo: the identity provider refused this token earlier (401); refused until its exp' })
+    }
+  }
+
+  /** Why the plugin-wide checks (`clients`, `validateClaims`) refuse `auth`, for the log; `null` when they accept it. */
+  #refusal (auth: AuthContext): string | null {
+    const clients = this.#options.clients
+    // A token naming no client cannot show it is one of the allowed ones.
+    if (clients != null && (auth.clientId === null || !clients.has(auth.clientId))) {
+      return `clients: expected one of ${logSafe([...clients])}, received ${logSafe(auth.clientId)}`
+    }
     const validate = this.#options.validateClaims
-    if (validate === undefined) return true
+    if (validate === undefined) return null
     try {
-      return validate(auth.claims) === true
+      if (validate(auth.claims) === true) return null
     } catch {
       // A check that throws refuses: failing open on a bug would accept the token.
-      return false
     }
+    return 'validateClaims: refused the claims'
   }
 }
 

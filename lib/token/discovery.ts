@@ -6,7 +6,14 @@
  *
  * @see OpenID Connect Discovery 1.0 §4, RFC 8414 §3
  */
-import { fetchJSON, ProviderRequestError } from './http.js'
+import { fetchJSON, ProviderRequestError, providerURLProblem } from './http.js'
+import { logSafe } from './refusal-detail.js'
+
+/**
+ * Discovered fields this plugin fetches or hands to Swagger UI: each must follow the rule endpoint
+ * options follow ({@link providerURLProblem}), or the whole document is refused.
+ */
+export const DISCOVERED_ENDPOINTS = ['jwks_uri', 'introspection_endpoint', 'userinfo_endpoint', 'authorization_endpoint', 'token_endpoint'] as const
 
 /** The metadata fields this plugin reads (RFC 8414 §2 names). */
 export interface AuthorizationServerMetadata {
@@ -24,9 +31,28 @@ export interface AuthorizationServerMetadata {
 /** The discovered `issuer` is not the configured one: a configuration error, never retried silently. */
 export class IssuerMismatchError extends Error {
   constructor (expected: string, received: unknown) {
-    super(`Discovery returned issuer ${JSON.stringify(received)}, expected exactly ${JSON.stringify(expected)}`)
+    super(`issuer mismatch: discovery returned issuer ${logSafe(received)}, expected exactly ${logSafe(expected)}`)
     this.name = 'IssuerMismatchError'
   }
+}
+
+/** A discovered endpoint is not https (or http on a loopback host): the document is not used. */
+export class UnsafeEndpointError extends Error {
+  constructor (field: string, value: unknown, problem: string) {
+    super(`discovered ${field} refused: ${problem}, received ${logSafe(value)}`)
+    this.name = 'UnsafeEndpointError'
+  }
+}
+
+/** Options of {@link MetadataResolver} beyond the issuer, the given values and the timeout. */
+export interface MetadataResolverOptions {
+  /**
+   * Fields the API sends its client credentials to (`introspection_endpoint` when introspection is
+   * configured). Discovered on another origin than the issuer, they are used, with one warning.
+   */
+  credentialEndpoints?: readonly (keyof AuthorizationServerMetadata)[]
+  /** Called once per warning about the discovered document. */
+  warn?: (message: string) => void
 }
 
 /** The two well-known URLs to try, in order. */
@@ -46,11 +72,13 @@ export class MetadataResolver {
   readonly #timeout: number
   #pending: Promise<AuthorizationServerMetadata> | undefined
   #discovered: AuthorizationServerMetadata | undefined
+  readonly #extra: MetadataResolverOptions
 
-  constructor (issuer: string, given: AuthorizationServerMetadata, timeout: number) {
+  constructor (issuer: string, given: AuthorizationServerMetadata, timeout: number, extra: MetadataResolverOptions = {}) {
     this.#issuer = issuer
     this.#given = given
     this.#timeout = timeout
+    this.#extra = extra
   }
 
   /** The discovered document merged under the given values, if discovery already happened. */
@@ -83,7 +111,28 @@ export class MetadataResolver {
       document = await fetchJSON(oauth, { timeout: this.#timeout })
     }
     if (document.issuer !== this.#issuer) throw new IssuerMismatchError(this.#issuer, document.issuer)
+    for (const field of DISCOVERED_ENDPOINTS) {
+      // A value given in options replaces the discovered one, which is then never used.
+      if (document[field] === undefined || this.#given[field] !== undefined) continue
+      const problem = providerURLProblem(document[field])
+      if (problem !== null) throw new UnsafeEndpointError(field, document[field], problem)
+    }
     this.#discovered = document
+    this.#warnCrossOrigin(document)
     return document
+  }
+
+  /**
+   * RFC 8414 §2 lets every endpoint live on any host, and keys often do (Google, Entra ID): a
+   * `jwks_uri` elsewhere is normal. The client secret going to another origin than the issuer's
+   * deserves to be seen once; set the endpoint in `metadata` to pin it and silence this.
+   */
+  #warnCrossOrigin (document: AuthorizationServerMetadata): void {
+    const origin = new URL(this.#issuer).origin
+    for (const field of this.#extra.credentialEndpoints ?? []) {
+      const value = document[field]
+      if (typeof value !== 'string' || this.#given[field] !== undefined || new URL(value).origin === origin) continue
+      this.#extra.warn?.(`discovered ${String(field)} ${logSafe(new URL(value).origin)} is on another origin than the issuer ${logSafe(origin)}; the API's client credentials are sent there (set metadata.${String(field)} to pin it)`)
+    }
   }
 }

@@ -23,8 +23,10 @@
  * {@link InvalidTokenError}; the claims are checked in jose's order (`iss`, `aud`, `exp` present;
  * `iss` equal; `aud` holds an accepted value; `iat` and `nbf` numbers; `nbf` ≤ now + tolerance, else
  * {@link TokenExpiredError}; `exp` a number; `exp` > now − tolerance, else
- * {@link TokenExpiredError}); then a repeated top-level member name is {@link InvalidTokenError}, as
- * JWTVerifier rules on jose's result. `typ` is left to JWTVerifier, which checks it on both paths.
+ * {@link TokenExpiredError}; `iat` not after now + tolerance, a check jose makes only with
+ * `maxTokenAge`, so JWTVerifier adds it after jose); then a repeated top-level member name is
+ * {@link InvalidTokenError}, as JWTVerifier rules on jose's result. Every refusal carries the same
+ * log-safe `detail` as the jose path's (refusal-detail.ts). `typ` is left to JWTVerifier, which checks it on both paths.
  * test/token/fast-verifier.test.ts compares both paths on good, bad and random tokens and on
  * random key sets, for the jose version the lockfile holds.
  *
@@ -34,7 +36,8 @@ import { constants, verify as cryptoVerify, type KeyObject, type VerifyKeyObject
 import type { JWTHeaderParameters, JWTPayload } from 'jose'
 import { InvalidTokenError, TokenExpiredError } from '../errors.js'
 import type { JWKSCache } from './jwks-cache.js'
-import { decodeSegment, parseObject, type Segment } from './jws-segment.js'
+import { decodeSegment, isCompactJWS, parseObject, type Segment } from './jws-segment.js'
+import { claimDetail, DUPLICATE_MEMBERS_DETAIL, SIGNATURE_DETAIL, type ClaimExpectations } from './refusal-detail.js'
 
 /** How node:crypto verifies an algorithm, and the key it needs. */
 interface Profile {
@@ -104,15 +107,15 @@ interface Parsed {
 export class FastJWTVerifier {
   readonly #options: FastJWTVerifierOptions
   readonly #algorithms: ReadonlySet<string>
-  /** Seconds, as the claims count. */
-  readonly #tolerance: number
+  /** What the claims are held to, the clock tolerance in seconds as the claims count. */
+  readonly #expected: ClaimExpectations
   /** The verification input made for each key and algorithm; `null` when the key fails the checks. */
   readonly #prepared = new WeakMap<KeyObject, Map<string, VerifyKey | null>>()
 
   constructor (options: FastJWTVerifierOptions) {
     this.#options = options
     this.#algorithms = new Set(options.algorithms)
-    this.#tolerance = options.clockTolerance / 1000
+    this.#expected = { issuer: options.issuer, audience: options.audience, clockTolerance: options.clockTolerance / 1000 }
   }
 
   /**
@@ -187,14 +190,14 @@ export class FastJWTVerifier {
     const { profile, header, dot1, dot2 } = parsed
     const signature = decodeSegment(token.slice(dot2 + 1))
     if (signature === undefined) return undefined
-    if (profile.signatureLength !== undefined && signature.length !== profile.signatureLength) throw new InvalidTokenError()
+    if (profile.signatureLength !== undefined && signature.length !== profile.signatureLength) return refuseSignature(token)
     let valid: boolean
     try {
       valid = cryptoVerify(profile.digest, Buffer.from(token.slice(0, dot2)), key, signature)
     } catch {
       return undefined
     }
-    if (!valid) throw new InvalidTokenError()
+    if (!valid) return refuseSignature(token)
 
     const payloadBytes = decodeSegment(token.slice(dot1 + 1, dot2))
     if (payloadBytes === undefined) return undefined
@@ -202,27 +205,36 @@ export class FastJWTVerifier {
     if (payload === undefined) return undefined
     this.#checkClaims(payload.value)
     // After the claims, as JWTVerifier checks the jose path's result (jws-segment.ts).
-    if (header.repeats || payload.repeats) throw new InvalidTokenError()
+    if (header.repeats || payload.repeats) throw new InvalidTokenError({ detail: DUPLICATE_MEMBERS_DETAIL })
     return { payload: payload.value, protectedHeader: header.value as JWTHeaderParameters }
   }
 
-  /** The claims checks of `jwtVerify` with the options JWTVerifier uses, in the same order. */
+  /**
+   * The claims checks of `jwtVerify` with the options JWTVerifier uses, in the same order and with
+   * the same claim and reason (refusal-detail.ts), then JWTVerifier's own `iat` check.
+   */
   #checkClaims (claims: JWTPayload): void {
-    const { issuer, audience } = this.#options
-    const tolerance = this.#tolerance
-    if (!Object.hasOwn(claims, 'iss') || (audience !== null && !Object.hasOwn(claims, 'aud')) || !Object.hasOwn(claims, 'exp')) {
-      throw new InvalidTokenError()
+    const expected = this.#expected
+    const { issuer, audience, clockTolerance } = expected
+    const refuse = (claim: string, reason: string, expired = false): never => {
+      const detail = claimDetail(claim, reason, claims, expected)
+      throw expired ? new TokenExpiredError({ detail }) : new InvalidTokenError({ detail })
     }
-    if (claims.iss !== issuer) throw new InvalidTokenError()
-    if (audience !== null && !hasAudience(claims.aud, audience)) throw new InvalidTokenError()
+    if (!Object.hasOwn(claims, 'iss')) refuse('iss', 'missing')
+    if (audience !== null && !Object.hasOwn(claims, 'aud')) refuse('aud', 'missing')
+    if (!Object.hasOwn(claims, 'exp')) refuse('exp', 'missing')
+    if (claims.iss !== issuer) refuse('iss', 'check_failed')
+    if (audience !== null && !hasAudience(claims.aud, audience)) refuse('aud', 'check_failed')
     const now = Math.floor(Date.now() / 1000)
-    if (claims.iat !== undefined && typeof claims.iat !== 'number') throw new InvalidTokenError()
+    const iat = claims.iat
+    if (iat !== undefined && typeof iat !== 'number') refuse('iat', 'invalid')
     const nbf = claims.nbf
-    if (nbf !== undefined && typeof nbf !== 'number') throw new InvalidTokenError()
-    if (nbf !== undefined && nbf > now + tolerance) throw new TokenExpiredError()
+    if (nbf !== undefined && typeof nbf !== 'number') refuse('nbf', 'invalid')
+    if (nbf !== undefined && nbf > now + clockTolerance) refuse('nbf', 'check_failed', true)
     const exp = claims.exp
-    if (typeof exp !== 'number') throw new InvalidTokenError()
-    if (exp <= now - tolerance) throw new TokenExpiredError()
+    if (typeof exp !== 'number') refuse('exp', 'invalid')
+    if ((exp as number) <= now - clockTolerance) refuse('exp', 'check_failed', true)
+    if (isFutureIat(iat, clockTolerance)) refuse('iat', 'check_failed')
   }
 }
 
@@ -237,6 +249,25 @@ function toVerifyKey (key: KeyObject, profile: Profile): VerifyKey | null {
   if (profile.signatureLength !== undefined) return { key, dsaEncoding: 'ieee-p1363' }
   if (profile.saltLength !== undefined) return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: profile.saltLength }
   return key
+}
+
+/**
+ * A signature that does not verify. The payload is not decoded yet, so a token with a character
+ * outside base64url there is handed to jose, which refuses it for its shape, as JWTVerifier does
+ * first: both paths then name the same check. Off the hot path: only refused tokens get here.
+ */
+function refuseSignature (token: string): undefined {
+  if (!isCompactJWS(token)) return undefined
+  throw new InvalidTokenError({ detail: SIGNATURE_DETAIL })
+}
+
+/**
+ * An `iat` later than now plus the clock tolerance (seconds): a token issued in the future (a
+ * forged token, or a provider whose clock is off). jose checks this only with `maxTokenAge`, which
+ * would also make `iat` required; JWTVerifier applies it on both paths.
+ */
+export function isFutureIat (iat: unknown, clockTolerance: number): boolean {
+  return typeof iat === 'number' && iat > Math.floor(Date.now() / 1000) + clockTolerance
 }
 
 /** An `aud` that is a string among `accepted`, or an array sharing one with it (RFC 7519 §4.1.3). */

@@ -1,10 +1,11 @@
 /**
  * A bounded, expiring cache of remote answers, with concurrent loads of one key coalesced into a
- * single request: two {@link LocalStore}s (answers and refusals) and the loads in flight. Built for RFC 7662 introspection (keys are SHA-256 digests of tokens, see
- * {@link tokenKey}, and values never hold the token); `request.userinfo()` uses it too.
+ * single request: two {@link LocalStore}s (answers and refusals) and the loads in flight. Built
+ * for RFC 7662 introspection (keys are SHA-256 digests of tokens, see {@link tokenKey}, and
+ * values never hold the token); `request.userinfo()` uses it too.
  *
  * Positive answers live until the earlier of their own deadline (a token's `exp`) and `maxTTL`;
- * negative ones (`active: false`, wrong audience...) for `negativeTTL`, in a separate map, so a
+ * negative ones (`active: false`, wrong audience...) for `negativeTTL`, in a separate store, so a
  * flood of bad tokens can neither hammer the provider nor evict the good entries. Failures (the
  * provider is down) are never cached. When full, the oldest entries go first.
  *

@@ -2,9 +2,10 @@
  * Remote validation of access tokens with OAuth 2.0 Token Introspection. The resource server
  * authenticates with `client_secret_basic` or `client_secret_post`, and the answer is checked as a
  * JWT's claims would be: `active` must be literally `true`; `iss`, when present, must be the
- * issuer; `aud` must contain an accepted audience (required whenever an audience is configured,
+ * issuer (RFC 7662 makes it optional); `aud` must contain an accepted audience (required whenever an audience is configured,
  * since an authorization server answers for tokens issued to every API); `exp` and `nbf`, when
- * present, must hold (clock tolerance included); `token_type`, `token_use` and Keycloak's `typ`,
+ * present, must hold (clock tolerance included), and `iat`, when present, must not lie in the
+ * future beyond it, as for a JWT; `token_type`, `token_use` and Keycloak's `typ`,
  * when present, must say "access token"; an mTLS-bound token (`cnf.x5t#S256`) is refused, as no
  * certificate binding is checked; a DPoP-bound one (`cnf.jkt`) keeps its `jkt` in the context, and
  * the credential decision checks its proof like a bound JWT's.
@@ -12,8 +13,18 @@
  * An answer without `exp` is accepted (RFC 7662 makes it optional): `claims.exp` stays absent and
  * `expiresAt` is the end of the cache window, the moment this answer stops being relied on.
  *
- * Not checked: `client_id`, `sub` beyond the ID claim being a string, `iat`, `jti`. Signed or
- * encrypted introspection responses (RFC 9701) are not supported.
+ * The answer is held to the rules of a JWT's claims: a repeated member name refuses the token (as
+ * in a JWS, RFC 7519 §4); `iss`, `sub`, `client_id`, `username`, `token_type` and `jti`, when
+ * present, must be strings, and `scope`/`permissions` a string or string array (`null` refuses).
+ * Without `sub` (a client credentials token, RFC 7662 §2.2), `request.auth.id` is the client ID.
+ *
+ * Error answers are read for what they say: `400` with `unsupported_token_type`, `invalid_token`
+ * or `invalid_request` refuses the token (401, cached as a refusal); `401` or `invalid_client`
+ * means the API's own credentials are wrong (503, reported once through `onMisconfiguration`);
+ * anything else is a provider failure (503).
+ *
+ * Not checked: how old `iat` is, `jti` beyond its type. Signed or encrypted introspection responses
+ * (RFC 9701) are not supported.
  *
  * Answers are cached by {@link OutcomeCache} under a SHA-256 of the token; a cached answer is
  * honoured until `min(exp, cacheMaxTTL)`, so a revoked token keeps working for at most
@@ -23,7 +34,7 @@
  * @see RFC 6749 §2.3.1 (client password authentication), RFC 9449 §7 (bound tokens)
  */
 import { InvalidTokenError, TokenExpiredError, type HTTPErrorOptions } from '../errors.js'
-import type { AccessTokenClaims, AuthContext } from './auth-context.js'
+import { withToken, type AccessTokenClaims, type AuthContext } from './auth-context.js'
 import type { StoreEntry } from './cache-store.js'
 import { buildAuthContext, type ClaimNames } from './claims.js'
 import { fetchJSON, ProviderRequestError } from './http.js'
@@ -126,6 +137,23 @@ export interface IntrospectorOptions {
   credentials: ResolvedIntrospectionOptions
   /** The `introspection_endpoint` (from options or discovery). */
   endpoint: () => Promise<string | undefined>
+  /**
+   * Called once when the endpoint refuses the API's own credentials (HTTP 401 or `invalid_client`),
+   * and again only after a success or a different refusal: a misconfiguration, logged once, not
+   * per request. Gets no secret.
+   */
+  onMisconfiguration?: (details: MisconfigurationDetails) => void
+}
+
+/** What {@link IntrospectorOptions.onMisconfiguration} is told. */
+export interface MisconfigurationDetails {
+  /** HTTP status of the refusal. */
+  status: number | undefined
+  /** Its RFC 6749 §5.2 `error` code, if any. */
+  error: string | undefined
+  /** The client ID the API introspects as. */
+  clientId: string
+  authMethod: IntrospectionAuthMethod
 }
 
 type CachedAuth = Omit<AuthContext, 'token'>
@@ -134,6 +162,22 @@ type CachedAuth = Omit<AuthContext, 'token'>
 const ACCESS_TOKEN_TYPES = new Set(['bearer', 'access_token', 'dpop'])
 const ACCESS_TOKEN_USES = new Set(['access', 'access_token'])
 const NON_ACCESS_TYP = new Set(['refresh', 'offline', 'id', 'logout'])
+/** RFC 7662 §2.2 members that are strings when present; another type is a malformed answer. */
+const STRING_MEMBERS = ['iss', 'sub', 'client_id', 'username', 'token_type', 'jti'] as const
+/** OAuth error codes with which an introspection endpoint refuses the token itself (RFC 7662 §2.3, RFC 7009 §2.2.1). */
+const TOKEN_ERRORS = new Set(['unsupported_token_type', 'invalid_token', 'invalid_request'])
+
+/**
+ * What a failed introspection request says: about the `token` (a verdict: refused), about the
+ * API's own `credentials` (misconfiguration: 503 and one log line), or nothing (`provider`: 503).
+ */
+function answerAbout (err: ProviderRequestError): 'token' | 'credentials' | 'provider' {
+  // Ambiguous claims: no reading of them can be trusted, and an honest provider never sends them.
+  if (err.failure === 'duplicate-members') return 'token'
+  if (err.failure !== 'status') return 'provider'
+  if (err.status === 401 || err.oauthError === 'invalid_client') return 'credentials'
+  return err.status === 400 && err.oauthError !== undefined && TOKEN_ERRORS.has(err.oauthError) ? 'token' : 'provider'
+}
 
 /** RFC 7662 client of one authorization server; see the module comment. */
 export class Introspector {
@@ -142,6 +186,8 @@ export class Introspector {
   /** Exposed for tests and metrics: sizes only, never keys. */
   readonly cache: OutcomeCache<CachedAuth>
   readonly #budget: RequestBudget
+  /** The last credentials refusal reported, so that it is reported once; `null` after a success. */
+  #misconfiguration: string | null = null
 
   constructor (options: IntrospectorOptions) {
     this.#budget = new RequestBudget(options.credentials.maxRequestsPerSecond)
@@ -158,7 +204,7 @@ export class Introspector {
    */
   cached (token: string): { auth: AuthContext, entry: StoreEntry<CachedAuth> } | undefined {
     const entry = this.cache.entry(tokenKey(token))
-    return entry === undefined ? undefined : { auth: { ...entry.value, token }, entry }
+    return entry === undefined ? undefined : { auth: withToken(entry.value, token), entry }
   }
 
   /** Forgets the answer for `token` (the provider refused it elsewhere, e.g. at userinfo). */
@@ -173,7 +219,7 @@ export class Introspector {
   async introspect (token: string): Promise<AuthContext> {
     const outcome = await this.cache.load(tokenKey(token), async () => await this.#introspect(token))
     if (!outcome.active) throw this.#refusal(outcome.reason)
-    return { ...outcome.value, token }
+    return withToken(outcome.value, token)
   }
 
   async #introspect (token: string): Promise<Outcome<CachedAuth>> {
@@ -193,10 +239,28 @@ export class Introspector {
       form.client_id = clientId
       form.client_secret = clientSecret
     }
-    const response = await fetchJSON(endpoint, { method: 'POST', headers, form, timeout: this.#options.timeout })
+    let response: Record<string, unknown>
+    try {
+      response = await fetchJSON(endpoint, { method: 'POST', headers, form, timeout: this.#options.timeout, uniqueMembers: true })
+    } catch (err) {
+      if (!(err instanceof ProviderRequestError)) throw err
+      const about = answerAbout(err)
+      if (about === 'token') return { active: false, reason: 'invalid' }
+      if (about === 'credentials') this.#misconfigured(err)
+      throw err
+    }
+    this.#misconfiguration = null
     // Anything but a boolean is a broken provider, not a verdict on the token.
     if (typeof response.active !== 'boolean') throw new ProviderRequestError('invalid-json', endpoint)
     return this.#check(response as AccessTokenClaims)
+  }
+
+  /** Reports a refusal of the API's own credentials once, until an answer succeeds or the refusal changes. */
+  #misconfigured (err: ProviderRequestError): void {
+    const key = `${err.status ?? ''} ${err.oauthError ?? ''}`
+    if (this.#misconfiguration === key) return
+    this.#misconfiguration = key
+    this.#options.onMisconfiguration?.({ status: err.status, error: err.oauthError, clientId: this.#options.credentials.clientId, authMethod: this.#options.credentials.authMethod })
   }
 
   #check (claims: AccessTokenClaims): Outcome<CachedAuth> {
@@ -204,6 +268,10 @@ export class Introspector {
     const { issuer, audience, credentials } = this.#options
     const clockTolerance = this.#options.clockTolerance / 1000
     if (claims.active !== true) return refused('invalid')
+    for (const name of STRING_MEMBERS) {
+      if (claims[name] !== undefined && typeof claims[name] !== 'string') return refused('invalid')
+    }
+    // RFC 7662 §2.2 makes `iss` optional; the answer comes from the issuer's own endpoint (see docs/security.md).
     if (claims.iss !== undefined && claims.iss !== issuer) return refused('invalid')
     if (audience !== null && !hasAudience(claims.aud, audience)) return refused('invalid')
     if (!isOneOf(claims.token_type, ACCESS_TOKEN_TYPES) || !isOneOf(claims.token_use, ACCESS_TOKEN_USES)) return refused('invalid')
@@ -217,6 +285,7 @@ export class Introspector {
     }
     if (claims.exp !== undefined && claims.exp + clockTolerance <= now) return refused('expired')
     if (claims.nbf !== undefined && claims.nbf - clockTolerance > now) return refused('expired')
+    if (claims.iat !== undefined && claims.iat - clockTolerance > now) return refused('invalid')
 
     const until = claims.exp === undefined ? Infinity : claims.exp * 1000
     // Without exp, expiresAt is honest about what we know: the answer is relied on for cacheMaxTTL.

@@ -33,14 +33,21 @@ export function hasRepeatedMembers (token: string): boolean {
 }
 
 function repeatsIn (segment: string): boolean {
-  const text = Buffer.from(segment, 'base64url').toString('utf8')
+  return repeatsMemberName(Buffer.from(segment, 'base64url').toString('utf8'))
+}
+
+/**
+ * Whether JSON text `json` is an object that names a top-level member twice (names compared after
+ * unescaping); `false` for any other text. For JSON read like claims (introspection answers).
+ */
+export function repeatsMemberName (json: string): boolean {
   let value: unknown
   try {
-    value = JSON.parse(text)
+    value = JSON.parse(json)
   } catch {
     return false
   }
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && repeatsMember(text, value)
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && repeatsMember(json, value)
 }
 
 /**
@@ -55,7 +62,7 @@ function repeatsIn (segment: string): boolean {
  * (test/token/jws-segment.test.ts tries every UTF-16 code unit).
  */
 export function decodeSegment (segment: string): Buffer | undefined {
-  if (segment.length % 4 === 1 || segment.includes('+') || segment.includes('/')) return undefined
+  if (segment.length % 4 === 1 || segment.includes('+') || segment.includes('/') || segment.includes('=')) return undefined
   if (Buffer.byteLength(segment, 'utf8') !== segment.length) return undefined
   const bytes = Buffer.from(segment, 'base64url')
   return bytes.length === (segment.length * 3) >>> 2 ? bytes : undefined

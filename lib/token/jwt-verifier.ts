@@ -3,16 +3,23 @@
  * an explicit asymmetric algorithm allow-list, exact `iss`, `aud` (unless explicitly waived),
  * required `exp`, `nbf`, a clock tolerance, and a `typ` policy.
  *
+ * `iat`, when present, must be a number and not later than now plus the clock tolerance (a token
+ * issued in the future is refused, as PyJWT and others do); it is not required.
+ *
  * Not checked here: scopes, permissions and ACR (the route's requirement does that), `jti`
- * replay (access tokens are bearer tokens, reusable until `exp`), and `iat` beyond its type.
+ * replay (access tokens are bearer tokens, reusable until `exp`), and how old `iat` is.
+ *
+ * Every refusal carries a log-safe `detail` naming the check (refusal-detail.ts); both paths give
+ * the same one.
  *
  * @see RFC 9068 §4 (validating JWT access tokens), RFC 7519 §4.1, RFC 8725 §3 (JWT BCP)
  */
-import { jwtVerify, errors, type JWTPayload, type JWTVerifyOptions } from 'jose'
+import { decodeProtectedHeader, jwtVerify, errors, type JWTPayload, type JWTVerifyOptions } from 'jose'
 import { InvalidTokenError, TokenExpiredError } from '../errors.js'
-import { FastJWTVerifier, KEY_NEEDED } from './fast-verifier.js'
+import { FastJWTVerifier, isFutureIat, KEY_NEEDED } from './fast-verifier.js'
 import type { JWKSCache } from './jwks-cache.js'
 import { hasRepeatedMembers, isCompactJWS } from './jws-segment.js'
+import { claimDetail, DUPLICATE_MEMBERS_DETAIL, logSafe, SIGNATURE_DETAIL, typeDetail, type ClaimExpectations } from './refusal-detail.js'
 
 /** Default allowed algorithms: every asymmetric JWS algorithm. `none` and HS* are never allowed. */
 export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])
@@ -41,16 +48,18 @@ export class JWTVerifier {
   readonly #keys: JWKSCache
   readonly #strictType: boolean
   readonly #fast: FastJWTVerifier | null
+  readonly #expected: ClaimExpectations
 
   constructor (options: JWTVerifierOptions) {
     this.#keys = options.keys
     this.#fast = options.fastPath === false ? null : new FastJWTVerifier(options)
     this.#strictType = options.requireAccessTokenType
+    // jose and the claims count in seconds.
+    this.#expected = { issuer: options.issuer, audience: options.audience, clockTolerance: options.clockTolerance / 1000 }
     this.#options = {
       issuer: options.issuer,
       audience: options.audience === null ? undefined : [...options.audience],
       algorithms: [...options.algorithms],
-      // jose counts in seconds.
       clockTolerance: options.clockTolerance / 1000,
       requiredClaims: ['exp']
     }
@@ -70,14 +79,18 @@ export class JWTVerifier {
       checkedMembers = result !== undefined
       if (result === undefined) {
         // jose's base64url decoding tolerates padding; a compact JWS never has any (RFC 7515 §2).
-        if (!isCompactJWS(token)) throw new InvalidTokenError()
+        if (!isCompactJWS(token)) throw new InvalidTokenError({ detail: 'token: not a compact JWS (three base64url segments without padding)' })
         result = await jwtVerify(token, this.#keys.key, this.#options)
+        // In the fast path's order (claims, iat, repeated members), so both name the same check.
+        if (isFutureIat(result.payload.iat, this.#expected.clockTolerance)) {
+          throw new InvalidTokenError({ detail: claimDetail('iat', 'check_failed', result.payload, this.#expected) })
+        }
       }
     } catch (err) {
-      throw mapJoseError(err)
+      throw this.#mapJoseError(err, token)
     }
-    if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError()
-    if (!checkedMembers && hasRepeatedMembers(token)) throw new InvalidTokenError()
+    if (!checkedMembers && hasRepeatedMembers(token)) throw new InvalidTokenError({ detail: DUPLICATE_MEMBERS_DETAIL })
+    if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError({ detail: typeDetail(result.protectedHeader.typ, this.#strictType) })
     return result.payload
   }
 
@@ -91,10 +104,11 @@ export class JWTVerifier {
     try {
       result = this.#fast.verifySync(token)
     } catch (err) {
-      throw mapJoseError(err)
+      throw this.#mapJoseError(err, token)
     }
     if (result === undefined || result === KEY_NEEDED) return undefined
-    if (!this.#acceptsType(result.protectedHeader.typ)) throw new InvalidTokenError()
+    const header = result.protectedHeader
+    if (!this.#acceptsType(header.typ)) throw new InvalidTokenError({ detail: typeDetail(header.typ, this.#strictType) })
     return result.payload
   }
 
@@ -105,13 +119,38 @@ export class JWTVerifier {
     const type = typ.toLowerCase().replace(/^application\//, '')
     return type === 'at+jwt' || (!this.#strictType && type === 'jwt')
   }
+
+  /** jose's errors as this package's, each with a detail naming the check (and values for alg, kid). */
+  #mapJoseError (err: unknown, token: string): unknown {
+    if (!(err instanceof errors.JOSEError || err instanceof TypeError)) return err
+    const cause = { cause: err }
+    if (err instanceof errors.JWTExpired) {
+      return new TokenExpiredError({ ...cause, detail: claimDetail(err.claim, err.reason, err.payload, this.#expected) })
+    }
+    if (err instanceof errors.JWTClaimValidationFailed) {
+      const detail = claimDetail(err.claim, err.reason, err.payload, this.#expected)
+      if (err.claim === 'nbf' && err.reason === 'check_failed') return new TokenExpiredError({ ...cause, detail })
+      return new InvalidTokenError({ ...cause, detail })
+    }
+    if (err instanceof errors.JOSEAlgNotAllowed) {
+      return new InvalidTokenError({ ...cause, detail: `alg: expected one of ${logSafe(this.#options.algorithms)}, received ${logSafe(headerOf(token).alg)}` })
+    }
+    if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
+      const { alg, kid } = headerOf(token)
+      return new InvalidTokenError({ ...cause, detail: `kid: no single key of the JWKS matches, received kid ${logSafe(kid)} with alg ${logSafe(alg)}` })
+    }
+    if (err instanceof errors.JWSSignatureVerificationFailed) return new InvalidTokenError({ ...cause, detail: SIGNATURE_DETAIL })
+    // The rest (malformed segments, bad JSON, unsupported header) has jose's fixed text, cut.
+    const code = err instanceof errors.JOSEError ? err.code : err.name
+    return new InvalidTokenError({ ...cause, detail: `token: ${code} ${logSafe(err.message)}` })
+  }
 }
 
-function mapJoseError (err: unknown): unknown {
-  if (err instanceof errors.JWTExpired) return new TokenExpiredError({ cause: err })
-  if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'nbf' && err.reason === 'check_failed') {
-    return new TokenExpiredError({ cause: err })
+/** The token's header, for a detail; empty when it cannot be read. */
+function headerOf (token: string): Record<string, unknown> {
+  try {
+    return decodeProtectedHeader(token)
+  } catch {
+    return {}
   }
-  if (err instanceof errors.JOSEError || err instanceof TypeError) return new InvalidTokenError({ cause: err })
-  return err
 }

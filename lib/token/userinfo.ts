@@ -8,7 +8,7 @@
  * | provider outcome                          | error                                   |
  * | ----------------------------------------- | --------------------------------------- |
  * | unreachable, timeout, discovery failure   | 503 ProviderUnavailableError            |
- * | 401 (token revoked or expired upstream)   | 401 InvalidTokenError; the token leaves the validation caches |
+ * | 401 (token revoked or expired upstream)   | 401 InvalidTokenError; the token is refused from then on, until its `exp` |
  * | 403 (token lacks the `openid` scope)      | 403 InsufficientScopeError, `openid`    |
  * | other status, redirect, not JSON, no/other `sub`, no endpoint | 502 UserinfoError |
  *
@@ -26,7 +26,7 @@ import {
 import type { AuthContext } from './auth-context.js'
 import { fetchJSON, ProviderRequestError } from './http.js'
 import { OutcomeCache, tokenKey, type Outcome } from './introspection-cache.js'
-import { asHTTPError } from './provider-failure.js'
+import { asHTTPError, describeProviderFailure } from './provider-failure.js'
 
 /** Default time a userinfo response is reused for the same subject and scopes, in milliseconds. */
 export const DEFAULT_USERINFO_TTL = 60_000
@@ -62,8 +62,11 @@ export interface UserinfoClientOptions {
   /** Milliseconds, for the `Retry-After` of a 503 (sent in seconds). */
   retryAfter: number
   realm: string | undefined
-  /** Called with a token the userinfo endpoint answered 401 for, to drop it from the validation caches. */
-  forget?: (token: string) => void
+  /**
+   * Called with a token the userinfo endpoint answered 401 for and the time it expires: the plugin
+   * drops it from the validation caches and refuses it until then (refused-tokens.ts).
+   */
+  forget?: (token: string, expiresAt: Date) => void
 }
 
 /** Fetches userinfo for validated tokens; see the module comment. */
@@ -106,7 +109,7 @@ export class UserinfoClient {
     try {
       body = await fetchJSON(endpoint, { headers: { authorization: `Bearer ${auth.token}` }, timeout: this.#options.timeout })
     } catch (err) {
-      throw this.#mapError(err, auth.token)
+      throw this.#mapError(err, auth)
     }
     const expected = auth.claims.sub
     if (typeof body.sub !== 'string' || body.sub === '' || (typeof expected === 'string' && body.sub !== expected)) {
@@ -115,12 +118,12 @@ export class UserinfoClient {
     return body as UserInfo
   }
 
-  #mapError (err: unknown, token: string): OAuthGuardHTTPError {
-    const options = { ...this.#errors, cause: err }
+  #mapError (err: unknown, auth: AuthContext): OAuthGuardHTTPError {
+    const options = { ...this.#errors, cause: err, detail: `userinfo: ${describeProviderFailure(err)}` }
     if (err instanceof ProviderRequestError) {
-      if (err.failure === 'network' || err.failure === 'timeout') return asHTTPError(err, this.#options.retryAfter, this.#errors)
+      if (err.failure === 'network' || err.failure === 'timeout') return asHTTPError(err, this.#options.retryAfter, options)
       if (err.status === 401) {
-        this.#options.forget?.(token)
+        this.#options.forget?.(auth.token, auth.expiresAt)
         return new InvalidTokenError(options)
       }
       if (err.status === 403) return new InsufficientScopeError(['openid'], options)

@@ -4,6 +4,7 @@
  * @see RFC 6750 §3 (the challenge and its attributes)
  * @see RFC 9470 §3 (`acr_values` and `max_age` for step-up authentication)
  * @see RFC 9449 §7.1 (the `DPoP` challenge and its `algs`)
+ * @see RFC 9728 §5.1 (`resource_metadata`)
  */
 
 /** Attributes of a Bearer challenge; `undefined` values are left out. */
@@ -16,18 +17,21 @@ export interface BearerChallenge {
   max_age?: number
   /** Space-separated JWS algorithms accepted for DPoP proofs (DPoP challenges only, RFC 9449 §7.1). */
   algs?: string
+  /** Absolute URL of the protected resource metadata (RFC 9728 §5.1). */
+  resource_metadata?: string
 }
 
 /** The schemes a challenge can be for. */
 export type ChallengeScheme = 'Bearer' | 'DPoP'
 
-const ORDER: Array<keyof BearerChallenge> = ['realm', 'error', 'error_description', 'scope', 'acr_values', 'max_age', 'algs']
+const ORDER: Array<keyof BearerChallenge> = ['realm', 'error', 'error_description', 'scope', 'acr_values', 'max_age', 'algs', 'resource_metadata']
 
 /**
  * Formats a Bearer challenge, e.g. `Bearer realm="api", error="invalid_token"`.
  * With no attributes it is the bare `Bearer` that RFC 6750 §3.1 asks for when no credentials were sent.
- * Values are quoted strings; quotes and backslashes are escaped, other characters are left to the
- * caller, which only passes fixed texts and scope tokens (RFC 6750 §3 restricts both to printable ASCII).
+ * Values are quoted strings; quotes and backslashes are escaped. Callers pass fixed texts and scope
+ * tokens (RFC 6750 §3 restricts both to printable ASCII); anything else is replaced by `?` so that
+ * the header can always be sent (Node refuses characters above U+00FF with an internal error).
  */
 export function bearerChallenge (challenge: BearerChallenge = {}): string {
   return schemeChallenge('Bearer', challenge)
@@ -59,7 +63,8 @@ export interface DPoPOffer {
  */
 export function challenges (challenge: BearerChallenge, used: ChallengeScheme, offer: DPoPOffer | null): string {
   if (offer === null) return schemeChallenge(used, challenge)
-  const bare: BearerChallenge = { realm: challenge.realm }
+  // Both challenges name the realm and the resource metadata (RFC 9728 §5.1); only one has the error.
+  const bare: BearerChallenge = { realm: challenge.realm, resource_metadata: challenge.resource_metadata }
   const dpop = schemeChallenge('DPoP', { ...(used === 'DPoP' ? challenge : bare), algs: offer.algs })
   // With DPoP required, Bearer is named only to carry the error of a client that used it.
   const bearer = offer.bearer || (used === 'Bearer' && challenge.error !== undefined)
@@ -67,5 +72,5 @@ export function challenges (challenge: BearerChallenge, used: ChallengeScheme, o
 }
 
 function quote (value: string): string {
-  return value.replace(/["\\]/g, (c) => `\\${c}`)
+  return value.replace(/["\\]/g, (c) => `\\${c}`).replace(/[^\x20-\x7E]/g, '?')
 }

@@ -20,7 +20,7 @@ t.test('GET /user returns the caller ID, scopes and token', async (t) => {
   t.equal((await app.inject('/user')).statusCode, 401)
   const headers = await bearer('items:read items:write')
   const body = (await app.inject({ url: '/user', headers })).json()
-  t.match(body, { id: 'machine', scopes: ['items:read', 'items:write'], expiresAt: /^\d{4}-/ })
+  t.match(body, { id: 'machine', clientId: 'machine', scopes: ['items:read', 'items:write'], expiresAt: /^\d{4}-/ })
   t.equal(`Bearer ${body.token as string}`, headers.authorization)
 })
 
@@ -36,6 +36,19 @@ t.test('items need items:read to list and items:write to create', async (t) => {
   t.equal((await app.inject({ method: 'POST', url: '/items', headers: writer, payload: { name: '' } })).statusCode, 400, 'the TypeBox body is validated')
   t.same((await app.inject({ url: '/items', headers: reader })).json(), [created.json()])
   t.equal((await app.inject({ url: '/items', headers: writer })).statusCode, 403)
+})
+
+t.test('the demo relays a machine client\'s token request at /docs/token, and the token works on GET /user', async (t) => {
+  const { clientId, clientSecret } = idp.clients.machine
+  const relayed = await app.inject({
+    method: 'POST',
+    url: '/docs/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
+    payload: 'grant_type=client_credentials&scope=items%3Aread'
+  })
+  t.equal(relayed.statusCode, 200)
+  const user = await app.inject({ url: '/user', headers: { authorization: `Bearer ${relayed.json().access_token as string}` } })
+  t.match(user.json(), { id: 'machine', clientId: 'machine', scopes: ['items:read'] })
 })
 
 t.test('the demo document validates and sends helmet-like headers', async (t) => {

@@ -21,7 +21,7 @@ async function protectedApp (t: Test, options: Partial<OAuthGuardOptions>): Prom
   app.get('/health', handler)
   app.get('/health/live', handler)
   app.get('/healthz', handler)
-  app.get('/docs-asset', { schema: { hide: true } }, handler)
+  app.get('/hidden-asset', { schema: { hide: true } }, handler)
   app.get('/admin', { schema: { security: [{ oauth2: ['admin'] }] } }, handler)
   app.get('/user', { onRequest: app.authenticate }, handler)
   await app.ready()
@@ -42,10 +42,18 @@ t.test('protectAllRoutes: a route that declares nothing needs a token', async (t
   t.equal(await status(app, '/forgotten', `Bearer ${await issuer.sign()}`), 200)
 })
 
-t.test('protectAllRoutes: security: [] keeps a route public, and hidden routes stay public', async (t) => {
+t.test('protectAllRoutes: security: [] keeps a route public', async (t) => {
   const { app } = await protectedApp(t, { protectAllRoutes: true })
   t.equal(await status(app, '/public'), 200)
-  t.equal(await status(app, '/docs-asset'), 200)
+})
+
+t.test('protectAllRoutes: a route hidden from the document is protected like any other', async (t) => {
+  const { app, issuer, handled } = await protectedApp(t, { protectAllRoutes: true })
+  const response = await app.inject('/hidden-asset')
+  t.equal(response.statusCode, 401)
+  t.equal(response.headers['www-authenticate'], 'Bearer')
+  t.equal(handled.count, 0)
+  t.equal(await status(app, '/hidden-asset', `Bearer ${await issuer.sign()}`), 200)
 })
 
 t.test('protectAllRoutes: routes with their own requirement keep it', async (t) => {

@@ -18,8 +18,21 @@ t.test('an empty object among the alternatives lets anonymous requests through',
   const { app, bearer } = await guardedApp(t)
   app.get('/anon', { schema: { security: [{}, { oauth2: ['a'] }] } }, async (req) => ({ auth: req.auth }))
   t.same((await app.inject({ url: '/anon' })).json(), { auth: null })
-  t.equal((await app.inject({ url: '/anon', headers: await bearer({ scope: 'x' }) })).json().auth.id, 'user-1')
+  t.equal((await app.inject({ url: '/anon', headers: await bearer({ scope: 'a' }) })).json().auth.id, 'user-1')
   t.equal((await app.inject({ url: '/anon', headers: { authorization: 'Bearer bad' } })).statusCode, 401, 'a token that is sent is validated')
+})
+
+t.test('a token sent to an optional route is held to its scopes, as authenticate({ optional }) does', async (t) => {
+  const { app, bearer, handled } = await guardedApp(t)
+  app.get('/schema-optional', { schema: { security: [{}, { oauth2: ['admin'] }] } }, async (req) => ({ auth: req.auth }))
+  app.get('/hook-optional', { onRequest: app.authenticate({ optional: true, scopes: ['admin'] }) }, async (req) => ({ auth: req.auth }))
+  const before = handled.count
+  for (const url of ['/schema-optional', '/hook-optional']) {
+    const response = await app.inject({ url, headers: await bearer({ scope: 'read' }) })
+    t.equal(response.statusCode, 403, url)
+    t.equal(response.headers['www-authenticate'], 'Bearer error="insufficient_scope", error_description="The access token does not grant the required scope", scope="admin"', url)
+  }
+  t.equal(handled.count, before)
 })
 
 t.test('a route naming a scheme the plugin does not own fails when it is added, never opens', async (t) => {
@@ -48,10 +61,14 @@ t.test('a custom scheme name', async (t) => {
   t.equal((await app.inject({ url: '/fief' })).statusCode, 401)
 })
 
-t.test('routes hidden from the docs are left alone', async (t) => {
-  const { app } = await guardedApp(t)
-  app.get('/hidden', { schema: { hide: true, security: [{ oauth2: ['a'] }] } }, async () => 'docs asset')
-  t.equal((await app.inject({ url: '/hidden' })).statusCode, 200)
+t.test('a route hidden from the document keeps its schema.security', async (t) => {
+  const { app, bearer } = await guardedApp(t)
+  app.get('/hidden-admin', { schema: { hide: true, security: [{ oauth2: ['admin'] }] } }, async () => 'secret')
+  const anonymous = await app.inject({ url: '/hidden-admin' })
+  t.equal(anonymous.statusCode, 401)
+  t.equal(anonymous.headers['www-authenticate'], 'Bearer')
+  t.equal((await app.inject({ url: '/hidden-admin', headers: await bearer({ scope: 'read' }) })).statusCode, 403)
+  t.equal((await app.inject({ url: '/hidden-admin', headers: await bearer({ scope: 'admin' }) })).statusCode, 200)
 })
 
 t.test('routes guarded by authenticate carry a matching schema.security; scopes are collected', async (t) => {
@@ -99,4 +116,26 @@ t.test('a user schema object shared by routes is not mutated', async (t) => {
   app.get('/s2', { schema: shared }, async () => 'x')
   t.equal((shared as { security?: unknown }).security, undefined)
   t.equal((await app.inject({ url: '/s2' })).statusCode, 200)
+})
+
+t.test('a route scope outside RFC 6749 scope-token fails when the route is added, in schema.security and in hooks', async (t) => {
+  const { app } = await guardedApp(t)
+  t.throws(() => app.get('/tick', { schema: { security: [{ oauth2: ['items:\u2713'] }] } }, async () => 'x'), {
+    code: 'OAUTH_GUARD_INVALID_ROUTE_SECURITY',
+    message: 'GET /tick: schema.security scopes of "oauth2": expected scope names of printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3 scope-token), received "items:\\u2713"'
+  })
+  t.throws(() => app.authenticate({ scopes: ['items:\u2713'] }), {
+    code: 'OAUTH_GUARD_INVALID_ROUTE_SECURITY',
+    message: /^authenticate\(options\)\.scopes: expected scope names .* received "items:\\u2713"$/
+  })
+  t.throws(() => app.authenticate({ acr: 'gold "plus"' }), { message: /^authenticate\(options\)\.acr: / })
+})
+
+t.test('a 403 never carries Node internal error text: the challenge of a quoted scope is sent as is', async (t) => {
+  const { app, bearer } = await guardedApp(t)
+  app.get('/quoted', { schema: { security: [{ oauth2: ['a:b', 'x!#$%&\'()*+,-./;<=>?@[]^_`{|}~'] }] } }, async () => 'x')
+  const response = await app.inject({ url: '/quoted', headers: await bearer({ scope: 'a:b' }) })
+  t.equal(response.statusCode, 403)
+  t.equal(response.headers['www-authenticate'], 'Bearer error="insufficient_scope", error_description="The access token does not grant the required scope", scope="a:b x!#$%&\'()*+,-./;<=>?@[]^_`{|}~"')
+  t.notMatch(response.body, /ERR_|Invalid character/)
 })

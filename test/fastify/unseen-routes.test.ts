@@ -21,6 +21,7 @@ async function earlyRoutesApp (t: Test, protectAllRoutes = false) {
   app.get('/public', { schema: { security: [] } }, async () => 'public')
   app.get('/undeclared', async () => 'maybe secret')
   app.get('/asset', { schema: { hide: true } }, async () => 'asset')
+  app.get('/hidden-admin', { schema: { hide: true, security: [{ oauth2: ['admin'] }] } }, async () => 'secret')
   app.get('/bad', { schema: { security: [{ apiKey: [] }] } }, async () => 'secret')
   await app.ready()
   return { app, issuer, logs }
@@ -37,15 +38,22 @@ t.test('schema.security of a route the plugin never saw is still enforced', asyn
   }
 })
 
-t.test('public and hidden early routes stay public; undeclared ones follow protectAllRoutes', async (t) => {
+t.test('public early routes stay public; undeclared and hidden ones follow protectAllRoutes', async (t) => {
   const off = await earlyRoutesApp(t)
   t.equal((await off.app.inject('/public')).statusCode, 200)
   t.equal((await off.app.inject('/asset')).statusCode, 200)
   t.equal((await off.app.inject('/undeclared')).statusCode, 200)
   const on = await earlyRoutesApp(t, true)
   t.equal((await on.app.inject('/public')).statusCode, 200)
-  t.equal((await on.app.inject('/asset')).statusCode, 200)
+  t.equal((await on.app.inject('/asset')).statusCode, 401, 'hiding a route from the document does not unguard it')
   t.equal((await on.app.inject('/undeclared')).statusCode, 401)
+})
+
+t.test('a hidden early route keeps its schema.security', async (t) => {
+  const { app, issuer } = await earlyRoutesApp(t)
+  t.equal((await app.inject('/hidden-admin')).statusCode, 401)
+  t.equal((await app.inject({ url: '/hidden-admin', headers: { authorization: `Bearer ${await issuer.sign({ scope: 'read' })}` } })).statusCode, 403)
+  t.equal((await app.inject({ url: '/hidden-admin', headers: { authorization: `Bearer ${await issuer.sign({ scope: 'admin' })}` } })).statusCode, 200)
 })
 
 t.test('an early route naming an unknown scheme fails closed, without saying why', async (t) => {

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto'
+import Fastify from 'fastify'
 import t, { type Test } from 'tap'
+import { startIdentityProvider } from '../../demo/identity-provider.js'
+import oauthGuard from '../../lib/index.js'
 import { checkNoSecretsLogged, createLogCapture } from '../fixtures/log-capture.js'
 import { activeAnswer, endpointsApp, freezeClock, startEndpoints, type Answer } from '../fixtures/oauth-endpoints.js'
 
@@ -73,14 +76,40 @@ t.test('a 401 from the userinfo endpoint is 401 invalid_token: the token is no l
   t.equal(res.json().code, 'OAUTH_GUARD_INVALID_TOKEN')
 })
 
-t.test('after a 401 from userinfo, the token is introspected again instead of served from the cache', async (t) => {
+t.test('after a 401 from userinfo, the token is refused from then on, even if introspection would still call it active', async (t) => {
   const { app, endpoints } = await setup(t, { status: 401 })
   const token = opaque()
   t.equal((await app.inject({ url: '/auth', headers: bearer(token) })).statusCode, 200)
   t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 401)
-  endpoints.answer('/introspect', { body: { active: false } })
-  t.equal((await app.inject({ url: '/auth', headers: bearer(token) })).statusCode, 401)
-  t.equal(endpoints.calls('/introspect'), 2)
+  const res = await app.inject({ url: '/auth', headers: bearer(token) })
+  t.equal(res.statusCode, 401)
+  t.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token", error_description="The access token is invalid"')
+  t.equal(endpoints.calls('/introspect'), 1, 'the provider is not asked again')
+  t.equal((await app.inject({ url: '/auth', headers: bearer(opaque()) })).statusCode, 200, 'other tokens are not affected')
+})
+
+t.test('a JWT the real oidc-provider refuses at userinfo is refused on every later request, not accepted again', async (t) => {
+  const idp = await startIdentityProvider({ resource: 'urn:example:userinfo-api', apiScopes: { 'items:read': 'Read items' } })
+  t.teardown(() => idp.close())
+  logs.secret(idp.clients.machine.clientSecret)
+  const app = Fastify({ logger: logs.logger })
+  t.teardown(() => app.close())
+  await app.register(oauthGuard, { issuer: idp.issuer, audience: 'urn:example:userinfo-api' })
+  app.get('/auth', { onRequest: app.authenticate }, async (request) => ({ id: request.auth?.id }))
+  app.get('/me', { onRequest: app.authenticate }, async (request) => await request.userinfo())
+  // A client-credentials token for an API: valid here, but the provider's userinfo endpoint refuses it.
+  const token = await idp.clientCredentialsToken('machine', 'items:read')
+  logs.secret(token)
+  t.equal((await app.inject({ url: '/auth', headers: bearer(token) })).statusCode, 200, 'accepted before')
+  t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 401, 'refused at userinfo')
+  for (let i = 0; i < 2; i++) {
+    const res = await app.inject({ url: '/auth', headers: bearer(token) })
+    t.equal(res.statusCode, 401, `refused after (request ${i + 1})`)
+    t.equal(res.json().code, 'OAUTH_GUARD_INVALID_TOKEN')
+  }
+  const other = await idp.clientCredentialsToken('machine', 'items:read')
+  logs.secret(other)
+  t.equal((await app.inject({ url: '/auth', headers: bearer(other) })).statusCode, 200, 'another token of the same client is not affected')
 })
 
 t.test('a 403 from the userinfo endpoint is 403 insufficient_scope naming openid', async (t) => {

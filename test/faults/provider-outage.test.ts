@@ -8,6 +8,7 @@ import { createServer } from 'node:http'
 import t from 'tap'
 import { assertUnavailable, faultLogs, faultyApp, pause } from '../fixtures/faulty-app.js'
 import { checkNoSecretsLogged } from '../fixtures/log-capture.js'
+import { WRONG_ISSUER } from '../fixtures/faulty-provider.js'
 
 t.test('down at boot: the app starts, answers 503, and recovers once the provider is back', async (t) => {
   const target = await faultyApp(t, { jwks: { cooldown: 50 } })
@@ -87,14 +88,17 @@ t.test('invalid JSON: a truncated document gets 503', async (t) => {
   t.notOk(faultLogs.lines.some((line) => line.includes('{\\"issuer\\":\\"http')), 'the broken body is not logged')
 })
 
-t.test('discovery naming another issuer gets 503 and a warning, never the keys it points to', async (t) => {
-  const target = await faultyApp(t)
-  target.provider.fault = 'wrong-issuer'
+t.test('discovery naming another issuer: one startup warning with both issuers, then 503 with one log line, never the keys it points to', async (t) => {
   const before = faultLogs.lines.length
+  const target = await faultyApp(t, {}, false, 'wrong-issuer')
+  const mismatch = `issuer mismatch: discovery returned issuer "${WRONG_ISSUER}", expected exactly "${target.provider.issuer}"`
+  const startup = faultLogs.lines.slice(before).map((line) => JSON.parse(line)).filter((entry) => entry.level >= 40)
+  t.match(startup, [{ level: 40, reason: mismatch, msg: /^fastify-oauth-guard: discovery at startup failed \(issuer mismatch: .+\); requests that need the identity provider get 503 until it answers$/ }])
+  const sent = faultLogs.lines.length
   assertUnavailable(t, target, await target.send(await target.token()))
   t.equal(target.hits().jwks, 0, 'no JWKS fetched from a mismatched document')
-  const warnings = faultLogs.lines.slice(before).map((line) => JSON.parse(line)).filter((entry) => entry.level === 40)
-  t.match(warnings, [{ code: 'OAUTH_GUARD_PROVIDER_UNAVAILABLE', cause: /issuer/ }])
+  const request = faultLogs.lines.slice(sent).map((line) => JSON.parse(line)).filter((entry) => entry.level >= 40)
+  t.match(request, [{ level: 50, err: { code: 'OAUTH_GUARD_PROVIDER_UNAVAILABLE', detail: mismatch } }], 'one line for the failing request, naming both issuers')
 })
 
 t.test('a redirect to another host is not followed: 503, and that host sees nothing', async (t) => {

@@ -112,3 +112,36 @@ t.test('the printed origin: IPv4 first, wildcard addresses as localhost, IPv6 in
   t.equal(listeningOrigin([{ address: '::', family: 'IPv6', port: 5 }], false), 'http://localhost:5')
   t.equal(listeningOrigin(['/tmp/api.sock'], false), 'http://localhost')
 })
+
+t.test('a client secret anywhere in the Swagger UI configuration is refused, whatever its spelling or depth', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(oauthGuard, { issuer: 'https://id.example.com', audience: 'a' })
+  const cycle: Record<string, unknown> = { appName: 'ok' }
+  cycle.self = cycle
+  const problemsOf = (options: Parameters<typeof oauthGuardDocs>[1]): string[] => {
+    try {
+      oauthGuardDocs(app, options)
+      return []
+    } catch (err) {
+      return (err as InvalidOptionsError).problems as string[]
+    }
+  }
+  const problems = problemsOf({
+    authorizationParams: { 'Client-Secret': 'leak1' },
+    swaggerUI: {
+      initOAuth: { additionalQueryStringParams: { client_secret: 'leak2' }, extra: [{ SECRET: 'leak3' }] },
+      uiConfig: { deep: { deeper: { clientSecret: 'leak4' } } },
+      theme: cycle
+    }
+  })
+  t.same(problems.map((p) => p.slice(0, p.indexOf(':'))), [
+    'docs.swaggerUI.initOAuth.additionalQueryStringParams.client_secret',
+    'docs.swaggerUI.initOAuth.extra[0].SECRET',
+    'docs.swaggerUI.uiConfig.deep.deeper.clientSecret',
+    'docs.authorizationParams.Client-Secret'
+  ])
+  t.match(problems[0], /expected no client secret in the Swagger UI configuration \(it is sent to the browser/)
+  t.notMatch(problems.join('\n'), /leak/, 'the secret is not repeated')
+  t.same(problemsOf({ swaggerUI: { initOAuth: { appName: 'Demo', additionalQueryStringParams: { prompt: 'login' } }, theme: cycle } }), [], 'other keys and cycles are fine')
+})

@@ -1,10 +1,11 @@
+import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import t from 'tap'
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ErrorResponseSchema, InvalidOptionsError, oauthGuard } from '../../lib/index.js'
-import { load } from '../../lib/openapi/docs-plugin.js'
+import { DOCS_PEERS, loadPeers } from '../../lib/openapi/docs-plugin.js'
 import { createLogCapture } from '../fixtures/log-capture.js'
 import { addSampleRoutes, docsApp, documentOf, openAPIErrors, startIssuer } from '../fixtures/docs-app.js'
 import { startFaultyProvider } from '../fixtures/faulty-provider.js'
@@ -221,11 +222,41 @@ t.test('invalid docs options are all reported at registration', async (t) => {
   t.notOk(problems.join('\n').includes('leak'), 'the secret is not repeated')
 })
 
-t.test('a missing optional peer dependency is named in an options error; other import errors pass through', async (t) => {
-  const missing = Object.assign(new Error('Cannot find package'), { code: 'ERR_MODULE_NOT_FOUND' })
-  await t.rejects(load('@fastify/swagger', async () => { throw missing }), {
+const notFound = (name: string) => Object.assign(new Error(`Cannot find package '${name}' imported from /app/x.js`), { code: 'ERR_MODULE_NOT_FOUND' })
+const PEERS = ['@fastify/swagger', '@fastify/swagger-ui']
+
+t.test('both missing docs peers are named together with the one command that installs them', async (t) => {
+  await t.rejects(loadPeers(PEERS, async (name) => { throw notFound(name) }), {
     code: 'OAUTH_GUARD_INVALID_OPTIONS',
-    problems: ['options.docs: expected @fastify/swagger to be installed (npm install @fastify/swagger), received a missing module']
+    problems: ['options.docs: expected @fastify/swagger and @fastify/swagger-ui to be installed (run: npm install @fastify/swagger@9 @fastify/swagger-ui@6), received missing modules']
   })
-  await t.rejects(load('@fastify/swagger', async () => { throw new SyntaxError('broken') }), SyntaxError)
+})
+
+t.test('one missing docs peer is named alone, with its install command', async (t) => {
+  await t.rejects(loadPeers(PEERS, async (name) => {
+    if (name === '@fastify/swagger-ui') throw notFound(name)
+    return { default: async () => {} }
+  }), {
+    code: 'OAUTH_GUARD_INVALID_OPTIONS',
+    problems: ['options.docs: expected @fastify/swagger-ui to be installed (run: npm install @fastify/swagger-ui@6), received a missing module']
+  })
+})
+
+t.test('other import errors of a docs peer pass through, including a module missing inside it', async (t) => {
+  await t.rejects(loadPeers(PEERS, async () => { throw new SyntaxError('broken') }), SyntaxError)
+  await t.rejects(loadPeers(PEERS, async () => { throw notFound('@fastify/static') }), { code: 'ERR_MODULE_NOT_FOUND' })
+})
+
+t.test('the installed docs peers load, in order', async (t) => {
+  const [swagger, swaggerUI] = await loadPeers(PEERS)
+  t.equal(swagger, (await import('@fastify/swagger')).default)
+  t.equal(swaggerUI, (await import('@fastify/swagger-ui')).default)
+})
+
+t.test('the docs peers install command names majors package.json accepts', async (t) => {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'))
+  t.same(Object.keys(DOCS_PEERS), PEERS)
+  for (const [name, major] of Object.entries(DOCS_PEERS)) {
+    t.match(pkg.peerDependencies[name], new RegExp(`(^|\\|\\| )\\^${major}\\.`), name)
+  }
 })

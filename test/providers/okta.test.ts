@@ -40,6 +40,21 @@ t.test('an Okta client-credentials token (sub = cid, no uid) is accepted', async
   t.equal(res.status, 200)
 })
 
+t.test('an Okta token\'s cid is request.auth.clientId', async (t) => {
+  t.match((await get('/whoami', await token(userToken()))).body, { clientId: '0oa1b2c3d4e5f6g7h8i9' })
+})
+
+t.test('the recipe\'s local validation: claims.id uid and clients [cid] accept both token kinds, refuse other clients', async (t) => {
+  const recipe = await providerApp(t, { issuer: ISSUER, audience: AUDIENCE, claims: { id: 'uid' }, clients: ['0oa1b2c3d4e5f6g7h8i9'] })
+  const user = await recipe.get('/whoami', await recipe.token(userToken()))
+  t.match(user, { status: 200, body: { id: '00u1a2b3c4d5e6f7g8h9', clientId: '0oa1b2c3d4e5f6g7h8i9' } })
+  const machine = await recipe.get('/whoami', await recipe.token({ ...userToken({ sub: '0oa1b2c3d4e5f6g7h8i9' }), uid: undefined }))
+  t.match(machine, { status: 200, body: { id: '0oa1b2c3d4e5f6g7h8i9', clientId: '0oa1b2c3d4e5f6g7h8i9' } }, 'no uid: id falls back to cid')
+  const other = await recipe.get('/whoami', await recipe.token(userToken({ cid: '0oaOTHERCLIENT000000' })))
+  t.equal(other.status, 401)
+  t.equal(other.challenge, 'Bearer error="invalid_token", error_description="The access token is invalid"')
+})
+
 t.test('Okta groups as permissions with claims.permissions: "groups"', async (t) => {
   t.equal((await get('/admin', await token(userToken()))).status, 200)
   const res = await get('/admin', await token(userToken({ groups: ['Everyone'] })))

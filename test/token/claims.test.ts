@@ -38,7 +38,7 @@ t.test('permissions may also be a space-separated string', async (t) => {
 })
 
 t.test('claim names are configurable, dotted paths reach nested claims', async (t) => {
-  const auth = build({ uid: 'okta-1', realm_access: { roles: ['r1'] } }, { id: 'uid', scopes: ['scp'], permissions: 'realm_access.roles' })
+  const auth = build({ uid: 'okta-1', realm_access: { roles: ['r1'] } }, { id: 'uid', scopes: ['scp'], permissions: 'realm_access.roles', clientId: ['cid'] })
   t.equal(auth.id, 'okta-1')
   t.same(auth.permissions, ['r1'])
   t.equal(readPath({ 'a.b': 1 }, 'a.b'), 1, 'a claim whose name has a dot wins')
@@ -59,6 +59,41 @@ t.test('a single claim repeating a scope gives it once; lists never share the cl
 
 t.test('the context is plain data: every field is an own enumerable property', async (t) => {
   const auth = build({ scope: 'a' })
-  t.same(Object.keys(auth), ['id', 'scopes', 'permissions', 'token', 'claims', 'expiresAt', 'method', 'jkt'])
-  t.same(JSON.parse(JSON.stringify(auth)), { id: 'u1', scopes: ['a'], permissions: [], token: 'tok', claims: { sub: 'u1', exp, scope: 'a' }, expiresAt: new Date(exp * 1000).toISOString(), method: 'jwt' })
+  t.same(Object.keys(auth), ['id', 'clientId', 'scopes', 'permissions', 'token', 'claims', 'expiresAt', 'method', 'jkt'])
+  t.same(JSON.parse(JSON.stringify(auth)), { id: 'u1', clientId: null, scopes: ['a'], permissions: [], token: 'tok', claims: { sub: 'u1', exp, scope: 'a' }, expiresAt: new Date(exp * 1000).toISOString(), method: 'jwt' })
+})
+
+t.test('clientId is read from client_id, then azp, then cid', async (t) => {
+  t.equal(build({ client_id: 'c1', azp: 'a1', cid: 'o1' }).clientId, 'c1')
+  t.equal(build({ azp: 'a1', cid: 'o1' }).clientId, 'a1')
+  t.equal(build({ cid: 'o1' }).clientId, 'o1')
+  t.equal(build({}).clientId, null)
+})
+
+t.test('the order of the client ID claims is configurable', async (t) => {
+  t.equal(build({ client_id: 'c1', cid: 'o1' }, { ...DEFAULT_CLAIM_NAMES, clientId: ['cid', 'client_id'] }).clientId, 'o1')
+})
+
+t.test('without the ID claim, id falls back to the client ID (RFC 9068 §2.2)', async (t) => {
+  const auth = build({ sub: undefined, client_id: 'machine' })
+  t.equal(auth.id, 'machine')
+  t.equal(auth.clientId, 'machine')
+  t.equal(build({ uid: undefined, cid: 'okta-app' }, { ...DEFAULT_CLAIM_NAMES, id: 'uid' }).id, 'okta-app')
+})
+
+t.test('a token with neither the ID claim nor a client ID is invalid', async (t) => {
+  t.throws(() => build({ sub: undefined }), InvalidTokenError)
+})
+
+t.test('a client ID claim of the wrong type makes the token invalid, even after a good one', async (t) => {
+  t.throws(() => build({ client_id: 7 }), InvalidTokenError)
+  t.throws(() => build({ azp: '' }), InvalidTokenError)
+  t.throws(() => build({ client_id: 'c1', azp: ['a1'] }), InvalidTokenError)
+  t.throws(() => build({ sub: undefined, client_id: null }), InvalidTokenError)
+})
+
+t.test('a null scope or permissions claim is invalid, not "none granted"', async (t) => {
+  t.throws(() => build({ scope: null }), InvalidTokenError)
+  t.throws(() => build({ scp: null }), InvalidTokenError)
+  t.throws(() => build({ permissions: null }), InvalidTokenError)
 })

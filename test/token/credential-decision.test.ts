@@ -61,16 +61,15 @@ t.test('no Authorization header, or another scheme, is no credentials (null)', a
   t.equal(decisions.decide(input('Basic dXNlcjpwYXNz')), null)
 })
 
-t.test('forget drops a JWT from the cache and from the connection that remembered it', async (t) => {
+t.test('forget refuses a JWT until its exp, on the connection that remembered it too', async (t) => {
   const decisions = jwtDecider(true)
   const connection = {}
   const header = `Bearer ${await issuer.sign()}`
   const auth = await decisions.decide(input(header, connection))
   t.equal(decisions.decide(input(header, connection)), auth, 'cached, and now remembered by the connection')
   t.equal(decisions.decide(input(header, connection)), auth, 'remembered')
-  decisions.forget(header.slice(7))
-  const again = decisions.decide(input(header, connection))
-  t.not(again, auth, 'verified again: neither the cache nor the memo served it')
+  decisions.forget(header.slice(7), new Date(Date.now() + 60_000))
+  t.throws(() => decisions.decide(input(header, connection)), { code: 'OAUTH_GUARD_INVALID_TOKEN', detail: /^userinfo: / }, 'neither the cache nor the memo served it')
 })
 
 t.test('with cache false, an introspected token is still remembered by its connection while the introspection cache holds it', async (t) => {
@@ -83,9 +82,7 @@ t.test('with cache false, an introspected token is still remembered by its conne
   t.equal(decisions.decide(input(header, connection)), cached, 'the connection remembered the context')
   t.equal(endpoints.calls('/introspect'), 1)
   t.equal((auth as { id: string }).id, (cached as { id: string }).id)
-  decisions.forget(header.slice(7))
-  const forgotten = decisions.decide(input(header, connection))
-  t.ok(forgotten instanceof Promise, 'forgotten: asked again')
-  await forgotten
-  t.equal(endpoints.calls('/introspect'), 2)
+  decisions.forget(header.slice(7), new Date(Date.now() + 60_000))
+  t.throws(() => decisions.decide(input(header, connection)), { code: 'OAUTH_GUARD_INVALID_TOKEN', detail: /^userinfo: / }, 'forgotten: refused, without asking again')
+  t.equal(endpoints.calls('/introspect'), 1)
 })

@@ -1,5 +1,5 @@
 // Differential tests: for good and bad tokens alike, the node:crypto fast path gives exactly the
-// verdict jose gives (same payload, or same error code), and it really is the path taken for the
+// verdict jose gives (same payload, or same error code and detail), and it really is the path taken for the
 // tokens providers issue.
 import { constants, generateKeyPairSync, KeyObject, sign, type SignKeyObjectInput } from 'node:crypto'
 import fc from 'fast-check'
@@ -47,11 +47,17 @@ function token (header: Record<string, unknown>, payload: Record<string, unknown
   return signRaw(JSON.stringify(header), typeof payload === 'string' ? payload : JSON.stringify(payload), keyAlg)
 }
 
+/** An error's code and the check its detail names: both paths must refuse for the same reason. */
+function verdict (err: unknown): string {
+  const { code, detail } = err as { code?: string, detail?: string }
+  return code === undefined ? (err as Error).name : `${code} ${detail}`
+}
+
 async function outcome (verifier: JWTVerifier, jwt: string): Promise<string> {
   try {
     return `ok ${JSON.stringify(await verifier.verify(jwt))}`
   } catch (err) {
-    return String((err as { code?: string }).code ?? (err as Error).name)
+    return verdict(err)
   }
 }
 
@@ -61,7 +67,7 @@ async function syncOutcome (verifier: JWTVerifier, jwt: string): Promise<string>
     const payload = verifier.verifySync(jwt)
     return payload === undefined ? await outcome(verifier, jwt) : `ok ${JSON.stringify(payload)}`
   } catch (err) {
-    return String((err as { code?: string }).code ?? (err as Error).name)
+    return verdict(err)
   }
 }
 
@@ -334,4 +340,31 @@ t.test('property: random key sets (kinds, kid or none, alg, use, key_ops) and to
       if (fastVerdict !== expected || syncVerdict !== expected) throw new Error(`jose ${expected}, fast ${fastVerdict}, sync ${syncVerdict}`)
     }), { numRuns: 250 })
   t.ok((verdicts.get('ok') ?? 0) > 15, `accepted in ${verdicts.get('ok') ?? 0} runs: the property is not only about refusals`)
+})
+
+t.test('a token issued in the future beyond the clock tolerance is refused by both paths, naming iat', async (t) => {
+  const future = token({ alg: 'ES256', kid: kidOf('ES256') }, claims({ iat: now() + 86_400 }))
+  const withinTolerance = token({ alg: 'ES256', kid: kidOf('ES256') }, claims({ iat: now() + 3 }))
+  await agree(t, { future, withinTolerance })
+  const jose = new JWTVerifier({ ...CONFIGS.lax, keys, fastPath: false })
+  t.match(await outcome(jose, future), /^OAUTH_GUARD_INVALID_TOKEN iat: issued in the future \(iat \d+, clock tolerance 5 s\)$/)
+  t.match(await outcome(jose, withinTolerance), /^ok /)
+})
+
+t.test('both paths name the failed check with the expected and received values', async (t) => {
+  const header = { alg: 'ES256', kid: kidOf('ES256') }
+  const tokens = {
+    iss: token(header, claims({ iss: 'https://evil.example' })),
+    aud: token(header, claims({ aud: 'https://other.example/\u0000x' })),
+    exp: token(header, claims({ exp: now() - 600 })),
+    missingExp: token(header, claims({ exp: undefined })),
+    typ: token({ ...header, typ: 'id+jwt' }, claims())
+  }
+  await agree(t, tokens)
+  const jose = new JWTVerifier({ ...CONFIGS.lax, keys, fastPath: false })
+  t.equal(await outcome(jose, tokens.iss), `OAUTH_GUARD_INVALID_TOKEN iss: expected ${JSON.stringify(issuer.issuer)}, received "https://evil.example"`)
+  t.equal(await outcome(jose, tokens.aud), `OAUTH_GUARD_INVALID_TOKEN aud: expected one of ${JSON.stringify([issuer.audience, 'https://other.example'])}, received "https://other.example/\\u0000x"`)
+  t.match(await outcome(jose, tokens.exp), /^OAUTH_GUARD_TOKEN_EXPIRED exp: expired \(exp \d+, clock tolerance 5 s\)$/)
+  t.equal(await outcome(jose, tokens.missingExp), 'OAUTH_GUARD_INVALID_TOKEN exp: missing')
+  t.equal(await outcome(jose, tokens.typ), 'OAUTH_GUARD_INVALID_TOKEN typ: expected "at+jwt", "JWT" or none, received "id+jwt"')
 })

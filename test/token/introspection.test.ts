@@ -79,7 +79,7 @@ const REFUSED: Array<[string, (e: EndpointServer) => Record<string, unknown>]> =
   ['token_type DPoP without cnf.jkt', (e) => activeAnswer(e, { token_type: 'DPoP' })],
   ['an mTLS-bound token', (e) => activeAnswer(e, { cnf: { 'x5t#S256': 'thumbprint' } })],
   ['a non-numeric exp', (e) => activeAnswer(e, { exp: '9999999999' })],
-  ['no subject', (e) => activeAnswer(e, { sub: undefined })],
+  ['neither a subject nor a client ID', (e) => activeAnswer(e, { sub: undefined, client_id: undefined })],
   ['a scope claim of the wrong type', (e) => activeAnswer(e, { scope: 42 })]
 ]
 for (const [name, answer] of REFUSED) {
@@ -104,6 +104,16 @@ t.test('exp in the past or nbf in the future (beyond the clock tolerance) is 401
   t.equal((await app.inject({ url: '/auth', headers: bearer(opaque()) })).statusCode, 200, 'within the 5 s tolerance')
 })
 
+t.test('an answer issued in the future (iat beyond the clock tolerance) is 401 invalid_token, as a JWT would be', async (t) => {
+  const now = Math.floor(Date.now() / 1000)
+  const { app } = await setup(t, (e) => activeAnswer(e, { iat: now + 86_400 }))
+  const res = await app.inject({ url: '/auth', headers: bearer(opaque()) })
+  t.equal(res.statusCode, 401)
+  t.equal(res.headers['www-authenticate'], INVALID_TOKEN)
+  const { app: tolerant } = await setup(t, (e) => activeAnswer(e, { iat: now + 3 }))
+  t.equal((await tolerant.inject({ url: '/auth', headers: bearer(opaque()) })).statusCode, 200, 'within the 5 s tolerance')
+})
+
 t.test('with dangerouslyAllowAnyAudience, an answer without aud is accepted', async (t) => {
   const { app } = await setup(t, (e) => activeAnswer(e, { aud: undefined }), { audience: undefined, dangerouslyAllowAnyAudience: true })
   t.equal((await app.inject({ url: '/auth', headers: bearer(opaque()) })).statusCode, 200)
@@ -126,6 +136,10 @@ t.test('a broken provider answer is 503, never 401 nor 500', async (t) => {
     { body: [true] },
     { status: 500, body: { error: 'server_error' } },
     { status: 401, body: { error: 'invalid_client' } },
+    { status: 400, body: { error: 'invalid_client' } },
+    { status: 400, body: { error: 'unauthorized_client' } },
+    { status: 400, raw: 'Bad Request' },
+    { status: 404, body: { error: 'invalid_token' } },
     { status: 302, headers: { location: 'http://127.0.0.2/' } }
   ]
   for (const answer of answers) {

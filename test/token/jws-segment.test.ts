@@ -1,5 +1,5 @@
 import t from 'tap'
-import { decodeSegment, hasRepeatedMembers, isCompactJWS } from '../../lib/token/jws-segment.js'
+import { decodeSegment, hasRepeatedMembers, isCompactJWS, repeatsMemberName } from '../../lib/token/jws-segment.js'
 
 const ALPHABET = /^[A-Za-z0-9_-]*$/
 
@@ -56,4 +56,12 @@ t.test('the compact JWS shape: three base64url segments, no padding, the signatu
   t.ok(isCompactJWS('a.b.c'))
   t.ok(isCompactJWS('a-_.b.'))
   for (const token of ['a.b', 'a.b.c.d', '.b.c', 'a..c', 'a.b.c=', 'a+.b.c', 'a.b/.c', 'opaque-token']) t.notOk(isCompactJWS(token), token)
+})
+
+t.test('a JSON text naming a top-level member twice is found; other texts are not', async (t) => {
+  t.ok(repeatsMemberName('{"active":true,"active":false}'))
+  t.ok(repeatsMemberName('{"sub":"x","s\\u0075b":"y"}'))
+  t.notOk(repeatsMemberName('{"a":{"x":1,"x":2}}'))
+  t.notOk(repeatsMemberName('["a","a"]'))
+  t.notOk(repeatsMemberName('not json'))
 })

@@ -8,7 +8,7 @@ function client (endpoints: EndpointServer, ttl = 60_000): UserinfoClient {
 }
 
 function auth (claims: Record<string, unknown>, scopes: string[], token = 'token-abcdefghijklmnop'): AuthContext {
-  return { id: String(claims.sub), scopes, permissions: [], token, claims: { iss: 'https://idp.example', ...claims }, expiresAt: new Date(Date.now() + 60_000), method: 'jwt' }
+  return { id: String(claims.sub), clientId: null, scopes, permissions: [], token, claims: { iss: 'https://idp.example', ...claims }, expiresAt: new Date(Date.now() + 60_000), method: 'jwt' }
 }
 
 t.test('concurrent calls for one subject and scopes share one request', async (t) => {

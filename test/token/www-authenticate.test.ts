@@ -29,3 +29,7 @@ t.test('challenges: the DPoP challenge beside Bearer, the error on the scheme us
   t.equal(challenges({ realm: 'api' }, 'Bearer', { ...offer, bearer: false }), 'DPoP realm="api", algs="ES256 PS256"')
   t.equal(challenges(error, 'Bearer', { ...offer, bearer: false }), 'Bearer realm="api", error="invalid_token", error_description="d", DPoP realm="api", algs="ES256 PS256"')
 })
+
+t.test('characters a header cannot carry are replaced, so the challenge can always be sent', async (t) => {
+  t.equal(bearerChallenge({ error: 'insufficient_scope', scope: 'items:\u2713 caf\u00e9\n' }), 'Bearer error="insufficient_scope", scope="items:? caf??"')
+})

@@ -1,6 +1,6 @@
 // Type tests for the remote-validation, docs and routing options (npm run typecheck).
 import Fastify from 'fastify'
-import oauthGuard, { oauthGuardDocs, type OAuthGuardOptions, type UserInfo } from '../../lib/index.js'
+import oauthGuard, { oauthGuardDocs, pendingSchemes, type OAuthGuardOptions, type UserInfo } from '../../lib/index.js'
 
 const app = Fastify()
 await app.register(oauthGuard, {
@@ -33,3 +33,11 @@ app.authenticate({ maxAge: '10m' })
 export const withCheck: OAuthGuardOptions = { issuer: 'https://id.example.com', dangerouslyAllowAnyAudience: true, validateClaims: (claims) => claims.token_use === 'access' }
 // @ts-expect-error validateClaims is synchronous
 export const asyncCheck: OAuthGuardOptions = { issuer: 'https://id.example.com', audience: 'a', validateClaims: async () => true }
+
+// pendingSchemes: what an external-scheme hook must still verify.
+app.addHook('preParsing', async (request) => {
+  const pending: string[][] | null = pendingSchemes(request)
+  // @ts-expect-error it may be null: the plugin settled the request alone
+  const groups: string[][] = pendingSchemes(request)
+  return pending === null ? undefined : groups.length === 0 ? undefined : undefined
+})

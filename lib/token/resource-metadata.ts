@@ -1,0 +1,88 @@
+/**
+ * OAuth 2.0 Protected Resource Metadata (RFC 9728): the resource identifier's rules, where its
+ * metadata lives, and the document itself. Framework-free; lib/fastify/protected-resource.ts
+ * serves it and names it in challenges.
+ *
+ * @see RFC 9728 §1.2 (resource identifier), §2 (metadata), §3.1 (well-known URL), §5.1 (challenge)
+ */
+
+/** Path prefix of the metadata document (RFC 9728 §3). */
+export const WELL_KNOWN_RESOURCE_METADATA = '/.well-known/oauth-protected-resource'
+/** Default `max-age` of the metadata document, in milliseconds: an hour (it changes only when the server restarts). */
+export const DEFAULT_RESOURCE_METADATA_MAX_AGE = 3_600_000
+
+/**
+ * The document this plugin serves: only what it enforces. `bearer_methods_supported` is `header`
+ * alone because tokens in the query string are refused and form bodies are never read (RFC 6750
+ * §2.2, §2.3). `dpop_signing_alg_values_supported` (RFC 9728 §2) belongs here once DPoP is
+ * enforced, and only then.
+ */
+export interface ProtectedResourceMetadata {
+  resource: string
+  authorization_servers: string[]
+  /** Left out when no route requires a scope and the `scopes` option lists none. */
+  scopes_supported?: string[]
+  bearer_methods_supported: ['header']
+  resource_documentation?: string
+}
+
+/**
+ * Why `value` cannot be a resource identifier, or `null`: an absolute `https` URL (`http` on a
+ * loopback host, for local development) without fragment (RFC 9728 §1.2) and without query (which
+ * §1.2 advises against and which would make the §3.1 URL ambiguous). The path may not hold `:` or
+ * `*`, which a router reads as parameters.
+ */
+export function resourceIdentifierProblem (value: string): string | null {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return `expected an absolute URL, received ${JSON.stringify(value)}`
+  }
+  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(url.hostname)
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    return `expected an https URL (http is allowed for localhost only), received ${JSON.stringify(value)}`
+  }
+  if (url.hash !== '' || value.includes('#') || url.search !== '' || value.includes('?')) {
+    return `expected a URL without query or fragment, received ${JSON.stringify(value)}`
+  }
+  if (url.username !== '' || url.password !== '') return `expected a URL without credentials, received ${JSON.stringify(value)}`
+  if (/[:*]/.test(url.pathname)) return `expected a path without ":" or "*", received ${JSON.stringify(value)}`
+  return null
+}
+
+/**
+ * The path of the metadata of `resource` on its origin (RFC 9728 §3.1): the well-known prefix, then
+ * the resource's path, if any. `https://api.example.com/mcp` → `/.well-known/oauth-protected-resource/mcp`.
+ */
+export function resourceMetadataPath (resource: string): string {
+  const { pathname } = new URL(resource)
+  return pathname === '/' ? WELL_KNOWN_RESOURCE_METADATA : `${WELL_KNOWN_RESOURCE_METADATA}${pathname}`
+}
+
+/** The absolute URL of the metadata of `resource`, as named by `resource_metadata` (RFC 9728 §5.1). */
+export function resourceMetadataURL (resource: string): string {
+  return new URL(resourceMetadataPath(resource), resource).href
+}
+
+/** What the document is made of. */
+export interface ResourceMetadataInput {
+  resource: string
+  issuer: string
+  /** Every scope a route requires, and those the `scopes` option lists; duplicates are dropped. */
+  scopes: Iterable<string>
+  /** Absolute URL of the API's documentation, if any. */
+  documentation?: string
+}
+
+/** Builds the document of RFC 9728 §2 from what the plugin enforces. */
+export function buildResourceMetadata (input: ResourceMetadataInput): ProtectedResourceMetadata {
+  const scopes = [...new Set(input.scopes)]
+  return {
+    resource: input.resource,
+    authorization_servers: [input.issuer],
+    ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
+    bearer_methods_supported: ['header'],
+    ...(input.documentation === undefined ? {} : { resource_documentation: input.documentation })
+  }
+}
