@@ -117,6 +117,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
       issuer,
       audience,
       scopes: () => [...Object.keys(options.scopes), ...state.scopes],
+      dpop: options.dpop === null ? null : { algorithms: options.dpop.algorithms, required: options.dpop.mode === 'required' },
       docs: () => {
         const [site] = docsState.sites
         return site === undefined ? undefined : { path: site[0], publicURL: site[1].publicURL }
