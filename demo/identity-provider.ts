@@ -25,6 +25,8 @@ export interface IdentityProviderOptions {
   userAccessTokenFormat?: 'jwt' | 'opaque'
   /** Claims merged into every access token (JWT payload and introspection response). */
   extraAccessTokenClaims?: (subject: string, clientId: string) => Record<string, unknown> | undefined
+  /** Issue DPoP-bound tokens (RFC 9449) to clients that send a proof to the token endpoint; default false. */
+  dPoP?: boolean
   /** Open dynamic client registration (RFC 7591), as MCP clients use; default false. */
   dynamicRegistration?: boolean
 }
@@ -184,6 +186,7 @@ export async function startIdentityProvider (options: IdentityProviderOptions): 
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      dPoP: { enabled: options.dPoP === true },
       introspection: {
         enabled: true,
         allowedPolicy: (_ctx: unknown, caller: { clientId: string }, token: Token) =>

@@ -5,8 +5,9 @@
  * message or a stack. The underlying error, if any, is in `cause` for logs.
  *
  * @see RFC 6750 §3.1 (error codes), RFC 9470 §3 (insufficient_user_authentication)
+ * @see RFC 9449 §7.1 (`invalid_dpop_proof`, the DPoP challenge), §9 (`use_dpop_nonce`)
  */
-import { bearerChallenge, type BearerChallenge } from './token/www-authenticate.js'
+import { challenges, type BearerChallenge, type ChallengeScheme, type DPoPOffer } from './token/www-authenticate.js'
 
 /** Base class of all errors of this package. */
 export class OAuthGuardError extends Error {
@@ -44,23 +45,25 @@ export class OAuthGuardHTTPError extends OAuthGuardError {
   readonly #challenge: BearerChallenge | null
   #realm: string | undefined
   #resourceMetadata: string | undefined
-  constructor (statusCode: number, code: string, message: string, challenge: BearerChallenge | null, options: HTTPErrorOptions = {}) {
+  #scheme: ChallengeScheme
+  #offer: DPoPOffer | null = null
+  constructor (statusCode: number, code: string, message: string, challenge: BearerChallenge | null, options: HTTPErrorOptions & { scheme?: ChallengeScheme } = {}) {
     super(code, message, { cause: options.cause })
     this.statusCode = statusCode
     this.detail = options.detail
     this.error = challenge?.error
     this.#challenge = challenge
     this.#realm = options.realm
-    this.headers = challenge === null
-      ? {}
-      : { 'www-authenticate': bearerChallenge({ realm: options.realm, ...challenge }) }
+    this.#scheme = options.scheme ?? 'Bearer'
+    this.headers = {}
+    this.#render()
   }
 
   /** Sets the `realm` of the challenge (errors raised below the Fastify layer do not know it). */
   withRealm (realm: string | undefined): this {
-    if (realm !== undefined && this.#challenge !== null) {
+    if (realm !== undefined) {
       this.#realm = realm
-      this.headers['www-authenticate'] = bearerChallenge({ realm, ...this.#challenge, resource_metadata: this.#resourceMetadata })
+      this.#render()
     }
     return this
   }
@@ -70,11 +73,37 @@ export class OAuthGuardHTTPError extends OAuthGuardError {
    * a client that knows only the API's URL can find how to get a token.
    */
   withResourceMetadata (url: string | undefined): this {
-    if (url !== undefined && this.#challenge !== null) {
+    if (url !== undefined) {
       this.#resourceMetadata = url
-      this.headers['www-authenticate'] = bearerChallenge({ realm: this.#realm, ...this.#challenge, resource_metadata: url })
+      this.#render()
     }
     return this
+  }
+
+  /**
+   * Adds the `DPoP` challenge (RFC 9449 §7.1) beside `Bearer` when DPoP is accepted (`offer`
+   * not `null`); the error goes on the scheme the client used (see {@link onScheme}).
+   */
+  withDPoP (offer: DPoPOffer | null): this {
+    if (offer !== null) {
+      this.#offer = offer
+      this.#render()
+    }
+    return this
+  }
+
+  /** Puts the error on the challenge of `scheme`: the one the client's credentials used. */
+  onScheme (scheme: ChallengeScheme): this {
+    this.#scheme = scheme
+    this.#render()
+    return this
+  }
+
+  #render (): void {
+    if (this.#challenge === null) return
+    // The DPoP offer is for a client that could retry with other credentials (401), or that used DPoP.
+    const offer = this.statusCode === 401 || this.#scheme === 'DPoP' ? this.#offer : null
+    this.headers['www-authenticate'] = challenges({ realm: this.#realm, ...this.#challenge, resource_metadata: this.#resourceMetadata }, this.#scheme, offer)
   }
 }
 
@@ -86,10 +115,11 @@ export class MissingTokenError extends OAuthGuardHTTPError {
 }
 
 /** Why a request is malformed; each maps to one fixed description. */
-export type InvalidRequestReason = 'malformed' | 'multiple-headers' | 'query-token'
+export type InvalidRequestReason = 'malformed' | 'malformed-dpop' | 'multiple-headers' | 'query-token'
 
 const INVALID_REQUEST_TEXT: Record<InvalidRequestReason, string> = {
   malformed: 'Malformed Bearer credentials',
+  'malformed-dpop': 'Malformed DPoP credentials',
   'multiple-headers': 'More than one Authorization header',
   'query-token': 'Access tokens are not accepted in the query string'
 }
@@ -184,6 +214,69 @@ export class InsufficientUserAuthenticationError extends OAuthGuardHTTPError {
     }, options)
     this.acrValues = acrValues
     this.maxAge = options?.maxAge
+  }
+}
+
+/** Why a DPoP proof is refused (RFC 9449 §4.3); each maps to one fixed description. */
+export type InvalidDPoPProofReason = 'missing' | 'multiple' | 'malformed' | 'header' | 'signature' | 'claims' | 'htm' | 'htu' | 'iat' | 'ath' | 'replayed'
+
+const INVALID_DPOP_PROOF_TEXT: Record<InvalidDPoPProofReason, string> = {
+  missing: 'A DPoP proof is required with the DPoP scheme',
+  multiple: 'More than one DPoP header',
+  malformed: 'The DPoP proof is not a well-formed JWT',
+  header: 'The DPoP proof header is not acceptable (typ, alg or jwk)',
+  signature: 'The DPoP proof signature is invalid',
+  claims: 'The DPoP proof lacks a required claim or has one of the wrong type',
+  htm: 'The DPoP proof is for another HTTP method',
+  htu: 'The DPoP proof is for another URL',
+  iat: 'The DPoP proof was not issued recently enough',
+  ath: 'The DPoP proof is for another access token',
+  replayed: 'The DPoP proof was already used'
+}
+
+/** 401 `invalid_dpop_proof` on the DPoP challenge: the proof is missing, malformed, or fails a check of RFC 9449 §4.3. */
+export class InvalidDPoPProofError extends OAuthGuardHTTPError {
+  readonly reason: InvalidDPoPProofReason
+  constructor (reason: InvalidDPoPProofReason, options?: HTTPErrorOptions) {
+    const text = INVALID_DPOP_PROOF_TEXT[reason]
+    super(401, 'OAUTH_GUARD_INVALID_DPOP_PROOF', text, { error: 'invalid_dpop_proof', error_description: text }, { ...options, scheme: 'DPoP' })
+    this.reason = reason
+  }
+}
+
+/**
+ * 401 `use_dpop_nonce` on the DPoP challenge, with a fresh nonce in the `DPoP-Nonce` header: the
+ * proof carries no nonce, or one that is unknown or stale (RFC 9449 §9). The client retries with it.
+ */
+export class UseDPoPNonceError extends OAuthGuardHTTPError {
+  constructor (nonce: string, options?: HTTPErrorOptions) {
+    const text = 'The DPoP proof must carry the nonce this server provides'
+    super(401, 'OAUTH_GUARD_USE_DPOP_NONCE', text, { error: 'use_dpop_nonce', error_description: text }, { ...options, scheme: 'DPoP' })
+    this.headers['dpop-nonce'] = nonce
+  }
+}
+
+/** Why a token's key binding is refused; each maps to one fixed description. */
+export type TokenBindingReason = 'bound-as-bearer' | 'not-bound' | 'key-mismatch' | 'dpop-required'
+
+const TOKEN_BINDING_TEXT: Record<TokenBindingReason, string> = {
+  'bound-as-bearer': 'The access token is bound to a key: send it with the DPoP scheme and a proof',
+  'not-bound': 'The access token is not bound to a key: send it with the Bearer scheme',
+  'key-mismatch': 'Invalid DPoP key binding',
+  'dpop-required': 'This resource requires a DPoP-bound access token'
+}
+
+/**
+ * 401 `invalid_token`: the token's key binding (`cnf.jkt`) does not fit the request: a bound token
+ * sent as Bearer (the downgrade of RFC 9449 §7.2), a proof signed by another key, an unbound token
+ * with the DPoP scheme, or a plain Bearer token where DPoP is required.
+ */
+export class TokenBindingError extends OAuthGuardHTTPError {
+  readonly reason: TokenBindingReason
+  constructor (reason: TokenBindingReason, options?: HTTPErrorOptions & { scheme?: ChallengeScheme }) {
+    const text = TOKEN_BINDING_TEXT[reason]
+    super(401, 'OAUTH_GUARD_TOKEN_BINDING', text, { error: 'invalid_token', error_description: text }, options)
+    this.reason = reason
   }
 }
 

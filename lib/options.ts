@@ -22,6 +22,7 @@ import { DEFAULT_STORE_TIMEOUT, type SharedStore } from './token/shared-store.js
 import { DEFAULT_REPLAY_FALLBACK, type ReplayFallback } from './token/shared-replay-store.js'
 import type { AccessTokenClaims, OAuthGuardOptions } from './types.js'
 import { docsProblems, DocsOptionsSchema, scopeDescriptionProblems } from './openapi/docs-options.js'
+import { dpopProblems, DPoPOptionsSchema, resolveDPoPOptions, type ResolvedDPoPOptions } from './dpop-options.js'
 import { resolveResourceMetadata, resourceMetadataProblems, ResourceMetadataOptionSchema, ResourceOptionSchema, type ResolvedResourceMetadata } from './fastify/protected-resource.js'
 import { protectProblems, ProtectAllRoutesSchema, resolveProtectAll, type ResolvedProtectAll } from './fastify/protect-options.js'
 
@@ -95,6 +96,7 @@ const OptionsSchema = Type.Object({
   store: Type.Optional(Type.Unknown()),
   storeTimeout: Type.Optional(Millis(1)),
   storeReplayFallback: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('refuse')])),
+  dpop: Type.Optional(DPoPOptionsSchema),
   docs: Type.Optional(DocsOptionsSchema),
   resource: Type.Optional(ResourceOptionSchema),
   resourceMetadata: Type.Optional(ResourceMetadataOptionSchema)
@@ -135,6 +137,8 @@ export interface ResolvedOptions {
   readonly protectAllRoutes: ResolvedProtectAll
   readonly strictScopes: boolean
   readonly validateClaims: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
+  /** `null`: DPoP off. */
+  readonly dpop: ResolvedDPoPOptions
   /** Client IDs whose tokens are accepted; `null`: any client. */
   readonly clients: readonly string[] | null
   /** RFC 9728 metadata; `null`: off. */
@@ -197,6 +201,7 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
     protectAllRoutes: resolveProtectAll(options.protectAllRoutes),
     strictScopes: options.strictScopes ?? false,
     validateClaims: options.validateClaims,
+    dpop: resolveDPoPOptions(options.dpop),
     clients: options.clients === undefined ? null : [...new Set(options.clients)],
     resourceMetadata: resolveResourceMetadata(options),
     storeTimeout: options.storeTimeout ?? DEFAULT_STORE_TIMEOUT,
@@ -259,7 +264,7 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
     problems.push("options.introspection: expected only with validation 'introspection' or 'auto', received it with validation 'jwt'")
   }
   problems.push(...scopeDescriptionProblems(options.scopes), ...docsProblems(options.docs, options.securityScheme ?? DEFAULT_SECURITY_SCHEME))
-  problems.push(...protectProblems(options))
+  problems.push(...protectProblems(options), ...dpopProblems(options.dpop))
   problems.push(...resourceMetadataProblems(options))
   problems.push(...storeProblems(options))
   return problems

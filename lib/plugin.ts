@@ -13,6 +13,7 @@ import { decorateUserinfo } from './fastify/userinfo.js'
 import { decorateRequireAuth } from './fastify/require-auth.js'
 import { serveResourceMetadata } from './fastify/protected-resource.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
+import { createDPoPVerifier } from './dpop-options.js'
 import { kAuthState } from './symbols.js'
 import { CredentialDecider } from './token/credential-decision.js'
 import { IssuerRouter } from './token/issuer-router.js'
@@ -20,6 +21,7 @@ import { TokenCache } from './token/token-cache.js'
 import { issuerOf, trustedIssuer } from './trusted-issuers.js'
 import { UserinfoClient } from './token/userinfo.js'
 import { SharedLevel } from './token/shared-store.js'
+import { SharedReplayStore } from './token/shared-replay-store.js'
 import type { OAuthGuardAPI, OAuthGuardOptions } from './types.js'
 import { createDocsState, docsRouteHook } from './openapi/docs-state.js'
 import { registerDocs } from './openapi/docs-plugin.js'
@@ -39,6 +41,9 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   const primary = issuers[0]!
   const metadata = primary.metadata
   const { timeout, retryAfter, realm } = options
+  const dpop = createDPoPVerifier(options.dpop, options.clockTolerance, shared === null
+    ? undefined
+    : (local) => new SharedReplayStore({ local, shared, fallback: options.storeReplayFallback, retryAfter: options.retryAfter }))
   const decider = new CredentialDecider({
     mode: primary.route.mode,
     jwt: primary.route.jwt,
@@ -51,6 +56,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     retryAfter,
     maxTokenLength: options.maxTokenLength,
     validateClaims: options.validateClaims,
+    dpop,
     clients: options.clients === null ? null : new Set(options.clients)
   })
   // A token the provider refuses at userinfo is refused from then on, until its exp, not only once the caches expire.
@@ -58,7 +64,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, shared, endpoint: async (auth) => await issuerOf(issuers, auth.claims.iss).metadata.get('userinfo_endpoint') })
   // Set once the metadata route is added, below: challenges then name it (RFC 9728 §5.1).
   let metadataURL: string | undefined
-  const authenticator = new Authenticator(decider, { ...options, resourceMetadata: () => metadataURL })
+  const authenticator = new Authenticator(decider, { ...options, dpop: dpop?.offer ?? null, resourceMetadata: () => metadataURL })
   const state: RouteSecurityState = { scopes: new Set(), routes: [], docs: [], tracked: [] }
   const defaults = routeDefaults(options)
 
@@ -101,6 +107,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
       // Every issuer's audiences: the resource should be one of them (`null`: some issuer takes any).
       audience: options.issuers.some((entry) => entry.audience === null) ? null : [...new Set(options.issuers.flatMap((entry) => entry.audience!))],
       scopes: () => [...Object.keys(options.scopes), ...state.scopes],
+      dpop: options.dpop === null ? null : { algorithms: options.dpop.algorithms, required: options.dpop.mode === 'required' },
       docs: () => {
         const [site] = docsState.sites
         return site === undefined ? undefined : { path: site[0], publicURL: site[1].publicURL }

@@ -14,11 +14,13 @@ import type { DocsOptions } from './openapi/docs-options.js'
 import type { RouteReportRow } from './fastify/route-report.js'
 import type { SharedStore } from './token/shared-store.js'
 import type { ReplayFallback } from './token/shared-replay-store.js'
+import type { DPoPOptions } from './dpop-options.js'
 
 export type { AccessTokenClaims, AuthContext, ValidationMethod } from './token/auth-context.js'
 export type { AuthorizationServerMetadata } from './token/discovery.js'
 export type { ValidationMode } from './token/credential-decision.js'
 export type { RouteReportRow } from './fastify/route-report.js'
+export type { DPoPMode, DPoPOptions } from './dpop-options.js'
 export type { SecurityRequirementObject } from './token/scopes.js'
 export type { IntrospectionAuthMethod, IntrospectionOptions } from './token/introspection.js'
 export type { IssuerOptions, ResolvedIssuer } from './issuer-options.js'
@@ -136,6 +138,13 @@ export interface OAuthGuardOptions {
    * Default none.
    */
   validateClaims?: (claims: Readonly<AccessTokenClaims>) => boolean
+  /**
+   * DPoP sender-constrained tokens (RFC 9449): `'off'`, `'allowed'` (default: the `DPoP` scheme
+   * with a proof, and plain Bearer tokens) or `'required'` (DPoP only), or an object with the mode
+   * and its settings. Whatever the mode, a token bound to a key (`cnf.jkt`) is refused with the
+   * Bearer scheme. See docs/dpop.md.
+   */
+  dpop?: DPoPOptions
   /**
    * The resource identifier (RFC 9728 §1.2): the URL clients call, e.g. `https://api.example.com/mcp`,
    * an https URL (http on localhost) without query or fragment. Setting it serves the protected

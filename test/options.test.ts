@@ -92,3 +92,23 @@ t.test('store: defaults, kept out of the frozen options, and refused without its
     'options.storeReplayFallback: expected only with options.store, received it without'
   ])
 })
+
+t.test('dpop: allowed by default, a mode or settings resolved with named defaults, off is null', async (t) => {
+  t.same(resolveOptions(base).dpop, { mode: 'allowed', algorithms: ['ES256', 'RS256', 'PS256', 'EdDSA'], iatWindow: 60_000, nonce: null, replayMaxEntries: 100_000 })
+  t.equal(resolveOptions({ ...base, dpop: 'off' }).dpop, null)
+  t.equal(resolveOptions({ ...base, dpop: { mode: 'off', nonce: true } }).dpop, null)
+  t.same(resolveOptions({ ...base, dpop: 'required' }).dpop?.mode, 'required')
+  t.same(resolveOptions({ ...base, dpop: { nonce: true } }).dpop?.nonce, { secret: undefined, lifetime: 300_000 })
+  t.same(resolveOptions({ ...base, dpop: { nonce: { secret: 's'.repeat(32), lifetime: 10_000 } } }).dpop?.nonce, { secret: 's'.repeat(32), lifetime: 10_000 })
+})
+
+t.test('dpop: bad values are refused at registration, each naming its option', async (t) => {
+  const err = t.throws(() => resolveOptions({ ...base, dpop: { mode: 'optional', algorithms: ['HS256', 'none'], iatWindow: 500, nonce: { secret: 'short' }, extra: 1 } } as unknown as OAuthGuardOptions)) as InvalidOptionsError
+  t.match(err.problems.join('\n'), /options\.dpop\.mode: /)
+  t.match(err.problems.join('\n'), /options\.dpop\.iatWindow: expected integer to be greater or equal to 1000 \(milliseconds\), received 500/)
+  t.match(err.problems.join('\n'), /options\.dpop\.nonce\.secret: expected string length greater or equal to 32, received "short"/)
+  t.match(err.problems.join('\n'), /options\.dpop\.algorithms: expected asymmetric JWS algorithms \(ES256, .*\), received "HS256"/)
+  t.match(err.problems.join('\n'), /options\.dpop\.algorithms: .*received "none"/)
+  const mode = t.throws(() => resolveOptions({ ...base, dpop: 'optional' } as unknown as OAuthGuardOptions)) as InvalidOptionsError
+  t.match(mode.problems.join('\n'), /options\.dpop: .*received "optional"/)
+})

@@ -2,6 +2,11 @@
  * The Fastify side of authentication: one hook per policy that reads the request, asks the
  * credential decision (lib/token/credential-decision.ts) what its credentials are worth, checks
  * the route's policy and sets `request.auth`, or fails with this package's HTTP errors.
+ *
+ * For DPoP (RFC 9449) it passes the `DPoP` header, the method and, only when that header is
+ * present, the URL the client addressed: `request.protocol` and `request.host` (which follow
+ * Fastify's `trustProxy`: `X-Forwarded-Proto` and `X-Forwarded-Host` from a trusted proxy) and the
+ * path of `request.url`.
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import { MissingTokenError, OAuthGuardHTTPError } from '../errors.js'
@@ -9,6 +14,7 @@ import { kAuthHook, kAuthState } from '../symbols.js'
 import type { AuthContext } from '../token/auth-context.js'
 import { hasQueryToken } from '../token/bearer-token.js'
 import type { CredentialDecider } from '../token/credential-decision.js'
+import type { DPoPOffer } from '../token/www-authenticate.js'
 import { asHTTPError } from '../token/provider-failure.js'
 import { logSafe } from '../token/refusal-detail.js'
 import { usesToken } from '../token/scopes.js'
@@ -27,13 +33,16 @@ export class Authenticator {
   readonly #realm: string | undefined
   /** Milliseconds. */
   readonly #retryAfter: number
+  /** `null`: DPoP off, challenges name Bearer only. */
+  readonly #dpop: DPoPOffer | null
   /** The `resource_metadata` URL of a challenge (RFC 9728 §5.1); `undefined`: none. */
   readonly #resourceMetadata: ((request: FastifyRequest) => string | undefined) | undefined
 
-  constructor (decider: CredentialDecider, options: { realm: string | undefined, retryAfter: number, resourceMetadata?: (request: FastifyRequest) => string | undefined }) {
+  constructor (decider: CredentialDecider, options: { realm: string | undefined, retryAfter: number, dpop?: DPoPOffer | null, resourceMetadata?: (request: FastifyRequest) => string | undefined }) {
     this.#decider = decider
     this.#realm = options.realm
     this.#retryAfter = options.retryAfter
+    this.#dpop = options.dpop ?? null
     this.#resourceMetadata = options.resourceMetadata
   }
 
@@ -63,11 +72,15 @@ export class Authenticator {
     if (decided != null) return this.#check(policy, decided, request, reply, done)
     let decision
     try {
+      const dpop = request.headers.dpop
       decision = this.#decider.decide({
         authorization: request.headers.authorization,
         rawHeaders: request.raw.rawHeaders,
         queryToken: hasQueryToken(request.url),
-        connection: request.raw.socket
+        connection: request.raw.socket,
+        dpop,
+        method: request.method,
+        url: dpop === undefined ? undefined : requestURL(request)
       })
     } catch (err) {
       return this.#fail(err, request, reply, done)
@@ -86,18 +99,22 @@ export class Authenticator {
   #check (policy: Policy, auth: AuthContext, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     request[kAuthState] = auth
     const outcome = checkPolicy(policy, auth, { realm: this.#realm })
-    if (outcome === null) {
-      request.auth = auth
-      return done()
-    }
-    if (outcome instanceof Error) return this.#fail(outcome, request, reply, done)
+    if (outcome === null) return this.#accept(auth, request, reply, done)
+    if (outcome instanceof Error) return this.#fail(bindingScheme(outcome, auth), request, reply, done)
     outcome.then((err) => {
-      if (err === null) {
-        request.auth = auth
-        return done()
-      }
-      this.#fail(err, request, reply, done)
-    }, (err) => this.#fail(err, request, reply, done))
+      if (err === null) return this.#accept(auth, request, reply, done)
+      this.#fail(bindingScheme(err, auth), request, reply, done)
+    }, (err) => this.#fail(bindingScheme(err, auth), request, reply, done))
+  }
+
+  #accept (auth: AuthContext, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    request.auth = auth
+    if (auth.jkt !== undefined) {
+      // A fresh nonce with every DPoP answer, so the client never needs a retry (RFC 9449 §8.2).
+      const nonce = this.#decider.nonce()
+      if (nonce !== undefined) reply.header('dpop-nonce', nonce)
+    }
+    done()
   }
 
   /**
@@ -108,9 +125,26 @@ export class Authenticator {
   #fail (err: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     // Unexpected (a route's claims check, a bug): fail closed without saying why in the response; the detail tells the log.
     const unexpected = err instanceof OAuthGuardHTTPError ? undefined : err instanceof Error ? `unexpected ${err.name}: ${logSafe(err.message)}` : 'unexpected error'
-    const error = asHTTPError(err, this.#retryAfter, { detail: unexpected }).withRealm(this.#realm).withResourceMetadata(this.#resourceMetadata?.(request))
+    const error = asHTTPError(err, this.#retryAfter, { detail: unexpected }).withRealm(this.#realm).withResourceMetadata(this.#resourceMetadata?.(request)).withDPoP(this.#dpop)
     // Set on the reply too, so a custom error handler that builds its own reply keeps the challenge.
     reply.headers(error.headers)
     done(error)
   }
+}
+
+/** A policy refusal of a DPoP-bound token goes on the DPoP challenge (the scheme the client used). */
+function bindingScheme (err: unknown, auth: AuthContext): unknown {
+  return auth.jkt !== undefined && err instanceof OAuthGuardHTTPError ? err.onScheme('DPoP') : err
+}
+
+/**
+ * The URL the client addressed, for the DPoP proof's `htu`: scheme and host as Fastify resolves
+ * them (behind a trusted proxy, from `X-Forwarded-Proto`/`X-Forwarded-Host`), and the path of the
+ * request target; the query is dropped later, with the normalisation (dpop-proof.ts).
+ */
+function requestURL (request: FastifyRequest): string {
+  let path = request.url
+  // An absolute-form request target (RFC 9112 §3.2.2): only its path counts, the host is Fastify's.
+  if (!path.startsWith('/')) path = URL.canParse(path) ? new URL(path).pathname : '/'
+  return `${request.protocol}://${request.host}${path}`
 }

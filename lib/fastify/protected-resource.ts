@@ -79,6 +79,8 @@ export interface ResourceMetadataSources {
   scopes: () => Iterable<string>
   /** Path of Swagger UI, and the public URL it is reached at if configured; `undefined` without docs. */
   docs: () => { path: string, publicURL: string | null } | undefined
+  /** What DPoP accepts; `null`: off. */
+  dpop?: { algorithms: readonly string[], required: boolean } | null
 }
 
 /**
@@ -108,7 +110,8 @@ export function serveResourceMetadata (fastify: FastifyInstance, settings: Resol
       resource,
       issuers: sources.issuers,
       scopes: sources.scopes(),
-      documentation: docs === undefined ? undefined : `${(docs.publicURL ?? new URL(resource).origin).replace(/\/+$/, '')}${docs.path}`
+      documentation: docs === undefined ? undefined : `${(docs.publicURL ?? new URL(resource).origin).replace(/\/+$/, '')}${docs.path}`,
+      dpop: sources.dpop
     }))
   })
 

@@ -52,6 +52,11 @@ export interface AuthContext<Claims extends AccessTokenClaims = AccessTokenClaim
   expiresAt: Date
   /** Whether the token was verified locally or introspected. */
   method: ValidationMethod
+  /**
+   * The RFC 7638 thumbprint of the key the token is bound to (its `cnf.jkt`, RFC 9449 §6), when it
+   * is DPoP-bound: the request then carried a valid DPoP proof signed by that key.
+   */
+  jkt?: string | undefined
 }
 
 /** Tokens shorter than this print as their length only: a few characters would be too much of them. */

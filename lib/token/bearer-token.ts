@@ -57,6 +57,27 @@ export function parseBearer (header: string, maxTokenLength: number): string | n
   return token
 }
 
+/**
+ * Parses one `Authorization` value for the `DPoP` scheme (RFC 9449 §7.1, the same token grammar
+ * as Bearer): the token, or `null` for another scheme. Throws {@link InvalidRequestError}
+ * (`malformed-dpop`) for a DPoP credential that breaks the grammar, {@link InvalidTokenError} for
+ * a token longer than `maxTokenLength`. Called only once {@link parseBearer} found another scheme.
+ */
+export function parseDPoP (header: string, maxTokenLength: number): string | null {
+  const value = header.trim()
+  if (value.length < 4 || value.slice(0, 4).toLowerCase() !== 'dpop') return null
+  if (value.length === 4) throw new InvalidRequestError('malformed-dpop')
+  if (value.charCodeAt(4) !== 32) {
+    // "DPoPx ..." is another scheme; a tab after the scheme is malformed, as for Bearer.
+    if (value.charCodeAt(4) === 9) throw new InvalidRequestError('malformed-dpop')
+    return null
+  }
+  const token = value.slice(4).replace(/^ +/, '')
+  if (!B64TOKEN.test(token)) throw new InvalidRequestError('malformed-dpop')
+  if (token.length > maxTokenLength) throw new InvalidTokenError()
+  return token
+}
+
 /** Whether the request target (path and query) carries an `access_token` query parameter, however encoded. */
 export function hasQueryToken (url: string): boolean {
   const q = url.indexOf('?')

@@ -31,6 +31,8 @@ export const DEFAULT_CLAIM_NAMES: ClaimNames = Object.freeze({
 
 /**
  * Builds the {@link AuthContext} from claims a verifier already checked (signature, iss, aud, exp).
+ * `jkt` is the token's `cnf.jkt` (a DPoP binding), if any; a `cnf` that is not an object, or a
+ * `jkt` that is not a thumbprint, is refused too.
  * The ID is the `names.id` claim; when that claim is absent, the client ID (a machine token has no
  * user: RFC 9068 §2.2 makes its `sub` the client's, and RFC 7662 §2.2 lets an introspection
  * answer leave `sub` out). Throws {@link InvalidTokenError} when neither is there, the ID claim or
@@ -53,8 +55,24 @@ export function buildAuthContext (claims: AccessTokenClaims, token: string, name
   let scopes: readonly string[] = EMPTY
   for (const name of names.scopes) scopes = merge(scopes, readList(claims[name]))
   const permissions = readList(readPath(claims, names.permissions))
-  return new Context(id, clientId, scopes, permissions, token, claims, new Date(claims.exp * 1000), method)
+  return new Context(id, clientId, scopes, permissions, token, claims, new Date(claims.exp * 1000), method, claims.cnf === undefined ? undefined : readJKT(claims.cnf))
 }
+
+/**
+ * The `cnf.jkt` of a confirmation claim (RFC 9449 §6.1), or `undefined` when `cnf` binds no JWK
+ * thumbprint. A `cnf` that is not an object, or a `jkt` that is not a SHA-256 thumbprint in
+ * base64url, is a malformed token.
+ */
+function readJKT (cnf: unknown): string | undefined {
+  if (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf)) throw new InvalidTokenError()
+  if (!Object.hasOwn(cnf, 'jkt')) return undefined
+  const jkt = (cnf as { jkt: unknown }).jkt
+  if (typeof jkt !== 'string' || !JKT.test(jkt)) throw new InvalidTokenError()
+  return jkt
+}
+
+/** A SHA-256 digest in base64url without padding. */
+const JKT = /^[A-Za-z0-9_-]{43}$/
 
 /** An {@link AuthContext}; see {@link buildAuthContext} for why it is a class. */
 class Context extends InspectRedacted implements AuthContext {
@@ -66,7 +84,8 @@ class Context extends InspectRedacted implements AuthContext {
     readonly token: string,
     readonly claims: Readonly<AccessTokenClaims>,
     readonly expiresAt: Date,
-    readonly method: ValidationMethod
+    readonly method: ValidationMethod,
+    readonly jkt: string | undefined
   ) { super() }
 }
 

@@ -9,24 +9,34 @@
  * 2. the connection memo: the header this connection sent last, compared whole, while the cache
  *    entry that answered it is live (connection-memo.ts);
  * 3. the Bearer grammar and the b64token character rule, then the length limit (bearer-token.ts);
+ *    with DPoP on, the same for the `DPoP` scheme (RFC 9449 §7.1); with DPoP required, a Bearer
+ *    credential is refused here;
  * 4. for a JWT (`validation` `jwt`, or `auto` and the shape of a compact JWS): the token cache, then
  *    verification without waiting when the key is already held (the common case, answered in the
  *    same turn, without promises), else verification with I/O;
  *    for other tokens: the introspection cache, else an introspection request;
  * 5. the plugin-wide `clients` allow-list and `validateClaims`, once per token (the verdict is
- *    cached with the token); a token the provider refused at userinfo is refused until its `exp`.
+ *    cached with the token); a token the provider refused at userinfo is refused until its `exp`;
+ * 6. the key binding: a token bound to a key (`cnf.jkt`, kept in its cached context) is refused
+ *    with the Bearer scheme, whatever the DPoP mode (RFC 9449 §7.2: else a stolen token works
+ *    without the key); with the DPoP scheme, the token must be bound and the request's proof must
+ *    fit it (dpop-proof.ts). Bound tokens are never remembered by the connection memo: each
+ *    request proves possession again.
+ *
+ * A plain Bearer request pays for DPoP one property read (the context's `jkt`) and nothing else.
  *
  * Failures that are no verdict on the token become 503 in one place (provider-failure.ts).
  * Whatever changes the decision (a new credential type, DPoP's proof) belongs here, and
  * {@link CredentialInput} grows for it.
  *
- * @see RFC 6750 §2.1, §3.1; RFC 9068 §4; RFC 7662 §2.2
+ * @see RFC 6750 §2.1, §3.1; RFC 9068 §4; RFC 7662 §2.2; RFC 9449 §7
  */
-import { InvalidRequestError, InvalidTokenError } from '../errors.js'
+import { InvalidRequestError, InvalidTokenError, TokenBindingError } from '../errors.js'
 import type { AccessTokenClaims, AuthContext } from './auth-context.js'
-import { parseBearer, singleAuthorization } from './bearer-token.js'
+import { parseBearer, parseDPoP, singleAuthorization } from './bearer-token.js'
 import { buildAuthContext, type ClaimNames } from './claims.js'
 import { ConnectionMemo } from './connection-memo.js'
+import type { DPoPVerifier } from './dpop-proof.js'
 import { logSafe } from './refusal-detail.js'
 import { RefusedTokens } from './refused-tokens.js'
 import type { Introspector } from './introspection.js'
@@ -39,10 +49,7 @@ import type { TokenCache } from './token-cache.js'
 /** Which validation applies: local JWT, remote introspection, or JWT-shaped tokens locally and the rest remotely. */
 export type ValidationMode = 'jwt' | 'introspection' | 'auto'
 
-/**
- * What a request presents, read as the HTTP server gives it. Meant to grow: proof-of-possession
- * (RFC 9449) adds the `DPoP` header, the method and the URL.
- */
+/** What a request presents, read as the HTTP server gives it. */
 export interface CredentialInput {
   /** The `Authorization` header value(s), as Node gives them (`request.headers.authorization`). */
   authorization: string | readonly string[] | undefined
@@ -52,6 +59,15 @@ export interface CredentialInput {
   queryToken: boolean
   /** The connection (any object, e.g. the socket) its memo is kept for; none: no memo. */
   connection?: object | null | undefined
+  /** The `DPoP` header value(s), as Node gives them (RFC 9449 §4.1). */
+  dpop?: string | readonly string[] | undefined
+  /** The request method, for the proof's `htm`. */
+  method?: string | undefined
+  /**
+   * The request's absolute URL as the client addressed it (query and fragment are ignored), for
+   * the proof's `htu`. Needed only with a `DPoP` header: callers may leave it out otherwise.
+   */
+  url?: string | undefined
 }
 
 /** The parts a {@link CredentialDecider} is made of. */
@@ -73,6 +89,8 @@ export interface CredentialDeciderOptions {
   maxTokenLength: number
   /** The plugin-wide `validateClaims` check: `false` (or a throw) makes every token it sees invalid. */
   validateClaims?: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
+  /** DPoP proofs (RFC 9449); `null` (mode `off`): the DPoP scheme is not accepted. */
+  dpop?: DPoPVerifier | null | undefined
   /** The plugin-wide client allow-list: a token whose `clientId` is not in it is invalid. `null`: any client. */
   clients?: ReadonlySet<string> | null
 }
@@ -89,17 +107,23 @@ export type Decision = AuthContext | null | Promise<AuthContext>
 export class CredentialDecider {
   readonly #options: CredentialDeciderOptions
   readonly #memo = new ConnectionMemo()
+  readonly #dpop: DPoPVerifier | null
+  readonly #bearerRefused: boolean
   /** Tokens the provider refused after validation (userinfo 401): refused until their `exp`. */
   readonly #refused = new RefusedTokens()
 
   constructor (options: CredentialDeciderOptions) {
     this.#options = options
+    this.#dpop = options.dpop ?? null
+    this.#bearerRefused = this.#dpop?.required === true
   }
 
   /**
    * The decision on `input`. Throws (or, for a promise, rejects with) one of this package's HTTP
    * errors: {@link InvalidRequestError}, {@link InvalidTokenError}, `TokenExpiredError`,
-   * `ProviderUnavailableError`. Their challenge carries no `realm`: the caller adds it.
+   * `ProviderUnavailableError`, {@link TokenBindingError}, `InvalidDPoPProofError`,
+   * `UseDPoPNonceError`. Their challenge carries no `realm` and no DPoP offer: the caller adds them.
+   * Errors of a DPoP-scheme request are already put on the DPoP challenge.
    */
   decide (input: CredentialInput): Decision {
     if (input.queryToken) throw new InvalidRequestError('query-token')
@@ -111,7 +135,19 @@ export class CredentialDecider {
       if (remembered !== undefined) return remembered
     }
     const token = parseBearer(header, this.#options.maxTokenLength)
-    if (token === null) return null
+    if (token === null) return this.#dpop === null ? null : this.#decideDPoP(this.#dpop, header, input)
+    if (this.#bearerRefused) throw new TokenBindingError('dpop-required')
+    const decision = this.#resolve(token, header, connection)
+    return decision instanceof Promise ? decision.then(unbound) : unbound(decision)
+  }
+
+  /** A nonce to hand out with a successful DPoP response (RFC 9449 §8.2), or `undefined` when nonces are off. */
+  nonce (): string | undefined {
+    return this.#dpop?.nonce()
+  }
+
+  /** The context of `token`, bound or not; `connection` non-null: a plain Bearer request, its memo may be made. */
+  #resolve (token: string, header: string, connection: object | null | undefined): AuthContext | Promise<AuthContext> {
     const { mode, router } = this.#options
     // One issuer: no payload decoding on this path, the verifier checks `iss` as it checks the rest.
     if (router == null) {
@@ -119,6 +155,29 @@ export class CredentialDecider {
       return this.#decideIntrospected(token, this.#options.introspector, header, connection)
     }
     return this.#decideRouted(router, token, header, connection)
+  }
+
+  /** A `DPoP`-scheme credential (or another scheme: `null`); its errors go on the DPoP challenge. */
+  #decideDPoP (dpop: DPoPVerifier, header: string, input: CredentialInput): Promise<AuthContext> | null {
+    let token
+    try {
+      token = parseDPoP(header, this.#options.maxTokenLength)
+    } catch (err) {
+      throw asHTTPError(err, this.#options.retryAfter).onScheme('DPoP')
+    }
+    if (token === null) return null
+    return this.#proven(dpop, token, header, input)
+  }
+
+  async #proven (dpop: DPoPVerifier, token: string, header: string, input: CredentialInput): Promise<AuthContext> {
+    try {
+      const auth = await this.#resolve(token, header, null)
+      if (auth.jkt === undefined) throw new TokenBindingError('not-bound')
+      await dpop.verify({ proof: input.dpop, rawHeaders: input.rawHeaders, method: input.method ?? '', url: input.url ?? '' }, token, auth.jkt)
+      return auth
+    } catch (err) {
+      throw asHTTPError(err, this.#options.retryAfter).onScheme('DPoP')
+    }
   }
 
   /**
@@ -136,7 +195,7 @@ export class CredentialDecider {
    * Several issuers: a JWT goes to the issuer its unverified `iss` names, after the token cache (a
    * cached token was verified by its own issuer); any other token to the one issuer that introspects.
    */
-  #decideRouted (router: IssuerRouter, token: string, header: string, connection: object | null | undefined): Decision {
+  #decideRouted (router: IssuerRouter, token: string, header: string, connection: object | null | undefined): AuthContext | Promise<AuthContext> {
     if (!isCompactJWS(token)) {
       const opaque = router.opaque
       if (opaque === null) throw new InvalidTokenError({ detail: 'token: not a compact JWS, and no configured issuer introspects' })
@@ -149,12 +208,13 @@ export class CredentialDecider {
     return this.#decideJWT(token, route.jwt, header, connection)
   }
 
-  #decideJWT (token: string, jwt: JWTVerifier | null, header: string, connection: object | null | undefined): Decision {
+  #decideJWT (token: string, jwt: JWTVerifier | null, header: string, connection: object | null | undefined): AuthContext | Promise<AuthContext> {
     const { cache } = this.#options
     const entry = cache?.entry(token)
     if (entry !== undefined) {
-      // The memo is made on the second request: a token sent once is not worth one.
-      if (connection != null) this.#memo.remember(connection, header, entry.value, cache!.store, entry)
+      // The memo is made on the second request: a token sent once is not worth one. Never for a
+      // bound token: its every request needs a proof (and as Bearer it is refused).
+      if (connection != null && entry.value.jkt === undefined) this.#memo.remember(connection, header, entry.value, cache!.store, entry)
       return entry.value
     }
     this.#checkNotRefused(token)
@@ -177,12 +237,12 @@ export class CredentialDecider {
     }
   }
 
-  #decideIntrospected (token: string, introspector: Introspector | null, header: string, connection: object | null | undefined): Decision {
+  #decideIntrospected (token: string, introspector: Introspector | null, header: string, connection: object | null | undefined): AuthContext | Promise<AuthContext> {
     if (introspector === null) throw new InvalidTokenError({ detail: 'validation: not a compact JWS, and introspection is not configured' })
     const cached = introspector.cached(token)
     // The introspection cache holds answers before the plugin-wide checks: one that fails them goes the slow way, to its 401.
     if (cached !== undefined && this.#refusal(cached.auth) === null) {
-      if (connection != null) this.#memo.remember(connection, header, cached.auth, introspector.cache, cached.entry)
+      if (connection != null && cached.auth.jkt === undefined) this.#memo.remember(connection, header, cached.auth, introspector.cache, cached.entry)
       return cached.auth
     }
     this.#checkNotRefused(token)
@@ -233,4 +293,10 @@ export class CredentialDecider {
     }
     return 'validateClaims: refused the claims'
   }
+}
+
+/** `auth` of a Bearer credential, unless its token is bound to a key (RFC 9449 §7.2). */
+function unbound (auth: AuthContext): AuthContext {
+  if (auth.jkt !== undefined) throw new TokenBindingError('bound-as-bearer')
+  return auth
 }

@@ -6,8 +6,9 @@
  * since an authorization server answers for tokens issued to every API); `exp` and `nbf`, when
  * present, must hold (clock tolerance included), and `iat`, when present, must not lie in the
  * future beyond it, as for a JWT; `token_type`, `token_use` and Keycloak's `typ`,
- * when present, must say "access token"; a sender-constrained token (`cnf.jkt`, `cnf.x5t#S256`)
- * is refused, as no proof of possession is checked here.
+ * when present, must say "access token"; an mTLS-bound token (`cnf.x5t#S256`) is refused, as no
+ * certificate binding is checked; a DPoP-bound one (`cnf.jkt`) keeps its `jkt` in the context, and
+ * the credential decision checks its proof like a bound JWT's.
  *
  * An answer without `exp` is accepted (RFC 7662 makes it optional): `claims.exp` stays absent and
  * `expiresAt` is the end of the cache window, the moment this answer stops being relied on.
@@ -167,7 +168,8 @@ export interface MisconfigurationDetails {
 
 type CachedAuth = Omit<AuthContext, 'token'>
 
-const ACCESS_TOKEN_TYPES = new Set(['bearer', 'access_token'])
+/** `DPoP`: RFC 9449 §6.2, a bound token (its `cnf.jkt` is then required). */
+const ACCESS_TOKEN_TYPES = new Set(['bearer', 'access_token', 'dpop'])
 const ACCESS_TOKEN_USES = new Set(['access', 'access_token'])
 const NON_ACCESS_TYP = new Set(['refresh', 'offline', 'id', 'logout'])
 /** RFC 7662 §2.2 members that are strings when present; another type is a malformed answer. */
@@ -292,6 +294,8 @@ export class Introspector {
     if (!isOneOf(claims.token_type, ACCESS_TOKEN_TYPES) || !isOneOf(claims.token_use, ACCESS_TOKEN_USES)) return refused('invalid')
     if (typeof claims.typ === 'string' && NON_ACCESS_TYP.has(claims.typ.toLowerCase())) return refused('invalid')
     if (isSenderConstrained(claims.cnf)) return refused('invalid')
+    // A DPoP token without the key it is bound to could only be taken for a bearer token.
+    if (typeof claims.token_type === 'string' && claims.token_type.toLowerCase() === 'dpop' && !hasJKT(claims.cnf)) return refused('invalid')
     const now = Date.now() / 1000
     for (const name of ['exp', 'nbf', 'iat'] as const) {
       if (claims[name] !== undefined && (typeof claims[name] !== 'number' || !Number.isFinite(claims[name]))) return refused('invalid')
@@ -338,8 +342,13 @@ function isOneOf (value: unknown, allowed: ReadonlySet<string>): boolean {
   return value === undefined || (typeof value === 'string' && allowed.has(value.toLowerCase()))
 }
 
+/** Bound to a client certificate (RFC 8705 §3.1), which this package cannot check. */
 function isSenderConstrained (cnf: unknown): boolean {
-  return cnf !== null && typeof cnf === 'object' && (Object.hasOwn(cnf, 'jkt') || Object.hasOwn(cnf, 'x5t#S256'))
+  return cnf !== null && typeof cnf === 'object' && Object.hasOwn(cnf, 'x5t#S256')
+}
+
+function hasJKT (cnf: unknown): boolean {
+  return cnf !== null && typeof cnf === 'object' && Object.hasOwn(cnf, 'jkt')
 }
 
 /** A rough size of a cached answer: its JSON text in UTF-16, plus the entry's own overhead. */

@@ -14,8 +14,8 @@ export const DEFAULT_RESOURCE_METADATA_MAX_AGE = 3_600_000
 /**
  * The document this plugin serves: only what it enforces. `bearer_methods_supported` is `header`
  * alone because tokens in the query string are refused and form bodies are never read (RFC 6750
- * §2.2, §2.3). `dpop_signing_alg_values_supported` (RFC 9728 §2) belongs here once DPoP is
- * enforced, and only then.
+ * §2.2, §2.3). `dpop_signing_alg_values_supported` and `dpop_bound_access_tokens_required`
+ * (RFC 9728 §2) are there when DPoP is on, and only then.
  */
 export interface ProtectedResourceMetadata {
   resource: string
@@ -25,6 +25,10 @@ export interface ProtectedResourceMetadata {
   scopes_supported?: string[]
   bearer_methods_supported: ['header']
   resource_documentation?: string
+  /** The `dpop.algorithms` option; left out with `dpop: 'off'`. */
+  dpop_signing_alg_values_supported?: string[]
+  /** `true` with `dpop: 'required'`; left out otherwise. */
+  dpop_bound_access_tokens_required?: boolean
 }
 
 /**
@@ -78,6 +82,8 @@ export interface ResourceMetadataInput {
   scopes: Iterable<string>
   /** Absolute URL of the API's documentation, if any. */
   documentation?: string
+  /** What DPoP accepts; `null` or absent: off. */
+  dpop?: { algorithms: readonly string[], required: boolean } | null
 }
 
 /** Builds the document of RFC 9728 §2 from what the plugin enforces. */
@@ -89,6 +95,8 @@ export function buildResourceMetadata (input: ResourceMetadataInput): ProtectedR
     ...(input.issuers.length > 0 ? { authorization_servers: [...input.issuers] } : {}),
     ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
     bearer_methods_supported: ['header'],
-    ...(input.documentation === undefined ? {} : { resource_documentation: input.documentation })
+    ...(input.documentation === undefined ? {} : { resource_documentation: input.documentation }),
+    ...(input.dpop == null ? {} : { dpop_signing_alg_values_supported: [...input.dpop.algorithms] }),
+    ...(input.dpop?.required === true ? { dpop_bound_access_tokens_required: true } : {})
   }
 }

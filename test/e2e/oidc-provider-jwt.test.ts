@@ -3,6 +3,7 @@ import Fastify from 'fastify'
 import t from 'tap'
 import { startIdentityProvider } from '../../demo/identity-provider.js'
 import oauthGuard from '../../lib/index.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const RESOURCE = 'urn:example:api'
 const API_SCOPES = { 'items:read': 'Read items', 'items:write': 'Write items', admin: 'Administer' }
@@ -41,7 +42,7 @@ t.test('a token for another resource from the same provider is refused', async (
   const token = await idp.clientCredentialsToken('machine', 'items:read')
   const res = await app.inject({ url: '/items', headers: { authorization: `Bearer ${token}` } })
   t.equal(res.statusCode, 401)
-  t.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token", error_description="The access token is invalid"')
+  t.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER)
 })
 
 t.test('provider down when keys are needed: 503 with Retry-After; cached keys keep working after it goes down', async (t) => {

@@ -3,16 +3,17 @@ import { connect, type AddressInfo } from 'node:net'
 import t from 'tap'
 import oauthGuard from '../../lib/index.js'
 import { guardedApp } from '../fixtures/guarded-app.js'
+import { DPOP_OFFER, NO_CREDENTIALS } from '../fixtures/challenges.js'
 
 const INVALID_REQUEST = 'Bearer error="invalid_request", error_description="Malformed Bearer credentials"'
-const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"'
+const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER
 
 t.test('no credentials: 401, bare Bearer challenge, no error attribute', async (t) => {
   const { app, handled } = await guardedApp(t)
   for (const url of ['/items', '/user', '/admin']) {
     const res = await app.inject({ url })
     t.equal(res.statusCode, 401, url)
-    t.equal(res.headers['www-authenticate'], 'Bearer')
+    t.equal(res.headers['www-authenticate'], NO_CREDENTIALS)
     t.same(res.json(), { statusCode: 401, code: 'OAUTH_GUARD_MISSING_TOKEN', error: 'Unauthorized', message: 'Bearer access token required' })
   }
   t.equal(handled.count, 0)
@@ -22,7 +23,7 @@ t.test('another scheme (Basic) is no credentials: 401 bare Bearer', async (t) =>
   const { app, handled } = await guardedApp(t)
   const res = await app.inject({ url: '/user', headers: { authorization: 'Basic dXNlcjpwYXNz' } })
   t.equal(res.statusCode, 401)
-  t.equal(res.headers['www-authenticate'], 'Bearer')
+  t.equal(res.headers['www-authenticate'], NO_CREDENTIALS)
   t.equal(handled.count, 0)
 })
 
@@ -78,7 +79,7 @@ t.test('a token in a form body is never read: 401 as without credentials', async
   app.post('/form', { onRequest: app.authenticate }, async () => 'reached')
   const res = await app.inject({ method: 'POST', url: '/form', payload: `access_token=${await issuer.sign()}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
   t.equal(res.statusCode, 401)
-  t.equal(res.headers['www-authenticate'], 'Bearer')
+  t.equal(res.headers['www-authenticate'], NO_CREDENTIALS)
   t.equal(handled.count, 0)
 })
 
@@ -147,7 +148,7 @@ t.test('HEAD routes are protected like their GET', async (t) => {
   for (const url of ['/items', '/user', '/admin']) {
     const res = await app.inject({ method: 'HEAD', url })
     t.equal(res.statusCode, 401, url)
-    t.equal(res.headers['www-authenticate'], 'Bearer')
+    t.equal(res.headers['www-authenticate'], NO_CREDENTIALS)
   }
   t.equal((await app.inject({ method: 'HEAD', url: '/items', headers: await bearer({ scope: 'items:read' }) })).statusCode, 200)
 })
@@ -182,14 +183,14 @@ t.test("works with the user's own error handler, which keeps the challenge heade
   app.get('/user', { onRequest: app.authenticate }, async () => 'ok')
   const res = await app.inject({ url: '/user' })
   t.equal(res.statusCode, 401)
-  t.equal(res.headers['www-authenticate'], 'Bearer')
+  t.equal(res.headers['www-authenticate'], NO_CREDENTIALS)
   t.same(res.json(), { failed: 'OAUTH_GUARD_MISSING_TOKEN' })
 })
 
 t.test('realm is added to every challenge when configured', async (t) => {
   const { app } = await guardedApp(t, { realm: 'example' })
-  t.equal((await app.inject({ url: '/user' })).headers['www-authenticate'], 'Bearer realm="example"')
-  t.equal((await app.inject({ url: '/user', headers: { authorization: 'Bearer x' } })).headers['www-authenticate'], 'Bearer realm="example", error="invalid_token", error_description="The access token is invalid"')
+  t.equal((await app.inject({ url: '/user' })).headers['www-authenticate'], 'Bearer realm="example", DPoP realm="example", algs="ES256 RS256 PS256 EdDSA"')
+  t.equal((await app.inject({ url: '/user', headers: { authorization: 'Bearer x' } })).headers['www-authenticate'], 'Bearer realm="example", error="invalid_token", error_description="The access token is invalid", DPoP realm="example", algs="ES256 RS256 PS256 EdDSA"')
 })
 
 t.test('authenticate options are checked when the route is added', async (t) => {

@@ -3,11 +3,12 @@ import t, { type Test } from 'tap'
 import type { AuthenticateOptions } from '../../lib/index.js'
 import type { LocalIssuer } from '../../lib/testing/index.js'
 import { issuerApp } from '../fixtures/guarded-app.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const PERMISSIONS = 'Bearer error="insufficient_scope", error_description="The access token does not grant the required permissions"'
 const CLAIMS = 'Bearer error="insufficient_scope", error_description="The access token is not allowed to access this resource"'
 const STEP_UP = 'Bearer error="insufficient_user_authentication", error_description="A stronger authentication level is required"'
-const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"'
+const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER
 
 interface PolicyApp { app: FastifyInstance, issuer: LocalIssuer, handled: { count: number }, get: (url: string, claims?: Record<string, unknown>) => Promise<{ status: number, challenge: unknown, body: Record<string, unknown> }> }
 
@@ -87,7 +88,7 @@ t.test('acr: another, missing or non-string acr is 401 insufficient_user_authent
   for (const claims of [{ acr: '0' }, {}, { acr: ['urn:mfa'] }, { acr: 'URN:MFA' }]) {
     const res = await get('/acr', claims)
     t.equal(res.status, 401, JSON.stringify(claims))
-    t.equal(res.challenge, `${STEP_UP}, acr_values="urn:mfa phr"`)
+    t.equal(res.challenge, `${STEP_UP}, acr_values="urn:mfa phr"${DPOP_OFFER}`)
     t.same(res.body, { statusCode: 401, code: 'OAUTH_GUARD_INSUFFICIENT_USER_AUTHENTICATION', error: 'Unauthorized', message: 'A stronger authentication level is required' })
   }
   t.equal(handled.count, before)
@@ -99,14 +100,14 @@ t.test('maxAge: a recent auth_time is 200; an old or missing one is 401 with max
   for (const claims of [{ auth_time: now - 400 }, {}, { auth_time: String(now) }]) {
     const res = await get('/fresh', claims)
     t.equal(res.status, 401, JSON.stringify(claims))
-    t.equal(res.challenge, `${STEP_UP}, max_age="300"`)
+    t.equal(res.challenge, `${STEP_UP}, max_age="300"${DPOP_OFFER}`)
   }
 })
 
 t.test('acr and maxAge together: the challenge names both, so one step-up satisfies the route', async (t) => {
   const now = Math.floor(Date.now() / 1000)
   for (const claims of [{ acr: 'urn:mfa', auth_time: now - 120 }, { acr: '0', auth_time: now }]) {
-    t.equal((await get('/acr-fresh', claims)).challenge, `${STEP_UP}, acr_values="urn:mfa", max_age="60"`)
+    t.equal((await get('/acr-fresh', claims)).challenge, `${STEP_UP}, acr_values="urn:mfa", max_age="60"${DPOP_OFFER}`)
   }
   t.equal((await get('/acr-fresh', { acr: 'urn:mfa', auth_time: now })).status, 200)
 })

@@ -6,6 +6,7 @@ import { isExcluded } from '../../lib/fastify/route-security.js'
 import { createLocalIssuer, type LocalIssuer } from '../../lib/testing/index.js'
 import type { OAuthGuardOptions } from '../../lib/types.js'
 import { issuerApp } from '../fixtures/guarded-app.js'
+import { NO_CREDENTIALS } from '../fixtures/challenges.js'
 
 async function protectedApp (t: Test, options: Partial<OAuthGuardOptions>): Promise<{ app: FastifyInstance, issuer: LocalIssuer, handled: { count: number } }> {
   const { app, issuer } = await issuerApp(t, options)
@@ -34,7 +35,7 @@ t.test('protectAllRoutes: a route that declares nothing needs a token', async (t
   const { app, issuer, handled } = await protectedApp(t, { protectAllRoutes: true })
   const response = await app.inject({ url: '/forgotten' })
   t.equal(response.statusCode, 401)
-  t.equal(response.headers['www-authenticate'], 'Bearer')
+  t.equal(response.headers['www-authenticate'], NO_CREDENTIALS)
   t.equal(await status(app, '/forgotten', 'Bearer not-a-token'), 401)
   t.equal(await status(app, '/forgotten', undefined, 'POST'), 401)
   t.equal(handled.count, 0)

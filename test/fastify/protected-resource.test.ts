@@ -7,6 +7,7 @@ import type { OAuthGuardOptions } from '../../lib/types.js'
 import { docsApp, startIssuer } from '../fixtures/docs-app.js'
 import { guardedApp } from '../fixtures/guarded-app.js'
 import { createLogCapture } from '../fixtures/log-capture.js'
+import { NO_CREDENTIALS } from '../fixtures/challenges.js'
 
 const RESOURCE = 'https://api.example.test/mcp'
 const METADATA_URL = 'https://api.example.test/.well-known/oauth-protected-resource/mcp'
@@ -23,7 +24,8 @@ t.test('the metadata is served at the path-suffixed URL and at the root, public,
       resource: RESOURCE,
       authorization_servers: [issuer.issuer],
       scopes_supported: ['items:write', 'items:read', 'admin'],
-      bearer_methods_supported: ['header']
+      bearer_methods_supported: ['header'],
+      dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA']
     })
   }
   t.equal((await app.inject({ method: 'HEAD', url: '/.well-known/oauth-protected-resource/mcp' })).statusCode, 200)
@@ -41,10 +43,10 @@ t.test('every challenge names the metadata: 401 without and with a bad token, 40
   const { app, bearer } = await guardedApp(t, { resource: RESOURCE, realm: 'api' })
   const missing = await app.inject({ url: '/items' })
   t.equal(missing.statusCode, 401)
-  t.equal(missing.headers['www-authenticate'], `Bearer realm="api", resource_metadata="${METADATA_URL}"`)
+  t.equal(missing.headers['www-authenticate'], `Bearer realm="api", resource_metadata="${METADATA_URL}", DPoP realm="api", algs="ES256 RS256 PS256 EdDSA", resource_metadata="${METADATA_URL}"`)
   const invalid = await app.inject({ url: '/items', headers: { authorization: 'Bearer not.a.jwt' } })
   t.equal(invalid.statusCode, 401)
-  t.equal(invalid.headers['www-authenticate'], `Bearer realm="api", error="invalid_token", error_description="The access token is invalid", resource_metadata="${METADATA_URL}"`)
+  t.equal(invalid.headers['www-authenticate'], `Bearer realm="api", error="invalid_token", error_description="The access token is invalid", resource_metadata="${METADATA_URL}", DPoP realm="api", algs="ES256 RS256 PS256 EdDSA", resource_metadata="${METADATA_URL}"`)
   const scope = await app.inject({ url: '/admin', headers: await bearer({ scope: 'items:read' }) })
   t.equal(scope.statusCode, 403)
   t.equal(scope.headers['www-authenticate'], `Bearer realm="api", error="insufficient_scope", error_description="The access token does not grant the required scope", scope="admin", resource_metadata="${METADATA_URL}"`)
@@ -66,7 +68,7 @@ t.test('request.userinfo() on a public route: its 401 names the metadata too', a
 t.test('without resource: no metadata route and challenges as before', async (t) => {
   const { app } = await guardedApp(t)
   t.equal((await app.inject({ url: '/.well-known/oauth-protected-resource' })).statusCode, 404)
-  t.equal((await app.inject({ url: '/items' })).headers['www-authenticate'], 'Bearer')
+  t.equal((await app.inject({ url: '/items' })).headers['www-authenticate'], NO_CREDENTIALS)
 })
 
 t.test('resourceMetadata maxAge sets Cache-Control', async (t) => {
@@ -99,7 +101,7 @@ t.test('under a prefix: off with a warning by default, an error when resourceMet
     api.get('/items', { onRequest: api.authenticate }, async () => 'never')
   }, { prefix: '/api' })
   const res = await app.inject({ url: '/api/items' })
-  t.equal(res.headers['www-authenticate'], 'Bearer')
+  t.equal(res.headers['www-authenticate'], NO_CREDENTIALS)
   t.equal((await app.inject({ url: '/api/.well-known/oauth-protected-resource/mcp' })).statusCode, 404)
   t.ok(logs.lines.some((line) => JSON.parse(line).level === 40 && /received the prefix \\"\/api\\"/.test(line)), 'a warning names the prefix')
 
@@ -119,7 +121,7 @@ t.test('resourceMetadata false turns it off', async (t) => {
   await app.register(oauthGuard, { issuer: 'https://id.example.test', audience: RESOURCE, resourceMetadata: false })
   app.get('/items', { onRequest: app.authenticate }, async () => 'never')
   t.equal((await app.inject({ url: '/.well-known/oauth-protected-resource' })).statusCode, 404)
-  t.equal((await app.inject({ url: '/items' })).headers['www-authenticate'], 'Bearer')
+  t.equal((await app.inject({ url: '/items' })).headers['www-authenticate'], NO_CREDENTIALS)
 })
 
 t.test('options: resource must be a resource identifier, resourceMetadata needs it, and each problem is named', async (t) => {
@@ -153,4 +155,15 @@ t.test('a resource that is not an accepted audience is logged as a warning at re
   }
   t.equal(await warned('api'), true)
   t.equal(await warned(RESOURCE), false)
+})
+
+t.test('the document says what DPoP accepts: its algorithms, and whether bound tokens are required; nothing when off', async (t) => {
+  const required = await guardedApp(t, { resource: 'https://api.example.test', dpop: { mode: 'required', algorithms: ['ES256'] } })
+  const doc = (await required.app.inject({ url: '/.well-known/oauth-protected-resource' })).json()
+  t.same(doc.dpop_signing_alg_values_supported, ['ES256'])
+  t.equal(doc.dpop_bound_access_tokens_required, true)
+  const off = await guardedApp(t, { resource: 'https://api.example.test', dpop: 'off' })
+  const plain = (await off.app.inject({ url: '/.well-known/oauth-protected-resource' })).json()
+  t.notOk('dpop_signing_alg_values_supported' in plain)
+  t.notOk('dpop_bound_access_tokens_required' in plain)
 })

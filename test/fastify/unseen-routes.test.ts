@@ -4,6 +4,7 @@ import t, { type Test } from 'tap'
 import oauthGuard from '../../lib/index.js'
 import { createLocalIssuer } from '../../lib/testing/index.js'
 import { createLogCapture } from '../fixtures/log-capture.js'
+import { NO_CREDENTIALS } from '../fixtures/challenges.js'
 
 async function earlyRoutesApp (t: Test, protectAllRoutes = false) {
   const issuer = await createLocalIssuer()
@@ -31,7 +32,7 @@ t.test('schema.security of a route the plugin never saw is still enforced', asyn
   for (const url of ['/items', '/declared-before']) {
     const response = await app.inject(url)
     t.equal(response.statusCode, 401, url)
-    t.equal(response.headers['www-authenticate'], 'Bearer')
+    t.equal(response.headers['www-authenticate'], NO_CREDENTIALS)
     t.equal((await app.inject({ url, headers: { authorization: `Bearer ${await issuer.sign()}` } })).statusCode, 403, url)
     t.equal((await app.inject({ url, headers: { authorization: `Bearer ${await issuer.sign({ scope: 'items:read' })}` } })).statusCode, 200, url)
   }

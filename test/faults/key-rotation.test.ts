@@ -6,8 +6,9 @@
 import t from 'tap'
 import { faultLogs, faultyApp, pause } from '../fixtures/faulty-app.js'
 import { checkNoSecretsLogged } from '../fixtures/log-capture.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
-const INVALID = 'Bearer error="invalid_token", error_description="The access token is invalid"'
+const INVALID = 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER
 
 t.test('a JWKS missing the token\'s key: 401 invalid_token, not 503', async (t) => {
   const target = await faultyApp(t)

@@ -2,6 +2,7 @@
 // Settings from docs/providers/fief.md.
 import t from 'tap'
 import { providerApp } from '../fixtures/provider-app.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const ISSUER = 'https://example.fief.dev'
 const CLIENT_ID = 'x2Xg5sYbBvzDgAnmyPVbq9J4JfG3Rk4a'
@@ -42,7 +43,7 @@ t.test('ACR "0" (a reused session) on a route asking "1" is 401 with acr_values=
   t.equal((await get('/billing', await token(accessToken()))).status, 200)
   const res = await get('/billing', await token(accessToken({ acr: '0' })))
   t.equal(res.status, 401)
-  t.equal(res.challenge, 'Bearer error="insufficient_user_authentication", error_description="A stronger authentication level is required", acr_values="1", max_age="600"')
+  t.equal(res.challenge, 'Bearer error="insufficient_user_authentication", error_description="A stronger authentication level is required", acr_values="1", max_age="600"' + DPOP_OFFER)
   t.equal((await get('/billing', await token(accessToken({ auth_time: now() - 3600 })))).status, 401, 'password entered too long ago')
 })
 

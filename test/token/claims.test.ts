@@ -59,7 +59,7 @@ t.test('a single claim repeating a scope gives it once; lists never share the cl
 
 t.test('the context is plain data: every field is an own enumerable property', async (t) => {
   const auth = build({ scope: 'a' })
-  t.same(Object.keys(auth), ['id', 'clientId', 'scopes', 'permissions', 'token', 'claims', 'expiresAt', 'method'])
+  t.same(Object.keys(auth), ['id', 'clientId', 'scopes', 'permissions', 'token', 'claims', 'expiresAt', 'method', 'jkt'])
   t.same(JSON.parse(JSON.stringify(auth)), { id: 'u1', clientId: null, scopes: ['a'], permissions: [], token: 'tok', claims: { sub: 'u1', exp, scope: 'a' }, expiresAt: new Date(exp * 1000).toISOString(), method: 'jwt' })
 })
 

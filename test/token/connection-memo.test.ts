@@ -9,8 +9,9 @@ import type { OAuthGuardOptions } from '../../lib/types.js'
 import { LocalStore } from '../../lib/token/cache-store.js'
 import { ConnectionMemo } from '../../lib/token/connection-memo.js'
 import { freezeClock } from '../fixtures/oauth-endpoints.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
-const EXPIRED = 'Bearer error="invalid_token", error_description="The access token expired or is not yet valid"'
+const EXPIRED = 'Bearer error="invalid_token", error_description="The access token expired or is not yet valid"' + DPOP_OFFER
 
 /** An app on 127.0.0.1 and a client holding one keep-alive connection to it. */
 async function server (t: Test, options: Partial<OAuthGuardOptions> = {}) {

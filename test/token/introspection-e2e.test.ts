@@ -7,6 +7,7 @@ import t, { type Test } from 'tap'
 import { startIdentityProvider } from '../../demo/identity-provider.js'
 import oauthGuard, { type OAuthGuardOptions } from '../../lib/index.js'
 import { checkNoSecretsLogged, createLogCapture } from '../fixtures/log-capture.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const RESOURCE = 'urn:example:api'
 const INTROSPECTION = '/token/introspection'
@@ -83,7 +84,7 @@ t.test('with caching off, a revoked token is refused at once', async (t) => {
   await idp.revoke(token, 'machineOpaque')
   const res = await get(token)
   t.equal(res.statusCode, 401)
-  t.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token", error_description="The access token is invalid"')
+  t.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER)
 })
 
 t.test('with caching on, a revoked token is refused once its cache entry expires (cacheMaxTTL)', async (t) => {

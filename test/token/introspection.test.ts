@@ -8,9 +8,10 @@ import { tokenKey } from '../../lib/token/introspection-cache.js'
 import { DEFAULT_CLAIM_NAMES } from '../../lib/token/claims.js'
 import { checkNoSecretsLogged, createLogCapture } from '../fixtures/log-capture.js'
 import { activeAnswer, AUDIENCE, CREDENTIALS, endpointsApp, freezeClock, startEndpoints, type EndpointServer } from '../fixtures/oauth-endpoints.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
-const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"'
-const EXPIRED_TOKEN = 'Bearer error="invalid_token", error_description="The access token expired or is not yet valid"'
+const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER
+const EXPIRED_TOKEN = 'Bearer error="invalid_token", error_description="The access token expired or is not yet valid"' + DPOP_OFFER
 const logs = createLogCapture()
 logs.secret(CREDENTIALS.clientSecret)
 
@@ -74,7 +75,8 @@ const REFUSED: Array<[string, (e: EndpointServer) => Record<string, unknown>]> =
   ['a refresh token', (e) => activeAnswer(e, { token_type: 'refresh_token' })],
   ['an ID token (token_use)', (e) => activeAnswer(e, { token_type: undefined, token_use: 'id' })],
   ['a Keycloak refresh token (typ)', (e) => activeAnswer(e, { token_type: undefined, typ: 'Refresh' })],
-  ['a DPoP-bound token presented as Bearer', (e) => activeAnswer(e, { cnf: { jkt: 'thumbprint' } })],
+  ['a cnf.jkt that is no thumbprint', (e) => activeAnswer(e, { cnf: { jkt: 'thumbprint' } })],
+  ['token_type DPoP without cnf.jkt', (e) => activeAnswer(e, { token_type: 'DPoP' })],
   ['an mTLS-bound token', (e) => activeAnswer(e, { cnf: { 'x5t#S256': 'thumbprint' } })],
   ['a non-numeric exp', (e) => activeAnswer(e, { exp: '9999999999' })],
   ['neither a subject nor a client ID', (e) => activeAnswer(e, { sub: undefined, client_id: undefined })],
@@ -254,7 +256,7 @@ t.test('the Introspector keeps the raw token out of its cache entries', async (t
   for (let i = 0; i < 3; i++) await introspector.introspect(opaque())
   t.equal(introspector.cache.size, 2, 'bounded by cacheMaxEntries')
   endpoints.answer('/introspect', { body: { active: false } })
-  await t.rejects(introspector.introspect(opaque()), { code: 'OAUTH_GUARD_INVALID_TOKEN', headers: { 'www-authenticate': `Bearer realm="api", ${INVALID_TOKEN.slice(7)}` } })
+  await t.rejects(introspector.introspect(opaque()), { code: 'OAUTH_GUARD_INVALID_TOKEN', headers: { 'www-authenticate': `Bearer realm="api", ${INVALID_TOKEN.slice(7, -DPOP_OFFER.length)}` } })
 })
 
 t.test('the resolved options hide the client secret from JSON and logs', async (t) => {

@@ -5,9 +5,10 @@ import { exportSPKI, importPKCS8 } from 'jose'
 import t, { type Test } from 'tap'
 import { encodeJWT } from '../../lib/testing/index.js'
 import { guardedApp, type GuardedApp } from '../fixtures/guarded-app.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
-const INVALID = 'Bearer error="invalid_token", error_description="The access token is invalid"'
-const EXPIRED = 'Bearer error="invalid_token", error_description="The access token expired or is not yet valid"'
+const INVALID = 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER
+const EXPIRED = 'Bearer error="invalid_token", error_description="The access token expired or is not yet valid"' + DPOP_OFFER
 const now = () => Math.floor(Date.now() / 1000)
 
 async function expectRefused (t: Test, { app, handled }: GuardedApp, token: string, challenge = INVALID) {

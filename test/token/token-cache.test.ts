@@ -8,10 +8,11 @@ import type { AuthContext } from '../../lib/token/auth-context.js'
 import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES, KEY_LENGTH, TokenCache, type TokenCacheOptions } from '../../lib/token/token-cache.js'
 import type { OAuthGuardOptions } from '../../lib/types.js'
 import { freezeClock } from '../fixtures/oauth-endpoints.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const OPTIONS: TokenCacheOptions = { maxEntries: 100, maxBytes: 1024 * 1024, maxAge: 60_000 }
-const EXPIRED = 'Bearer error="invalid_token", error_description="The access token expired or is not yet valid"'
-const INVALID = 'Bearer error="invalid_token", error_description="The access token is invalid"'
+const EXPIRED = 'Bearer error="invalid_token", error_description="The access token expired or is not yet valid"' + DPOP_OFFER
+const INVALID = 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER
 
 /** A context for `token`, expiring at `exp` (epoch milliseconds), named `id`. */
 const auth = (token: string, id: string, exp = Date.now() + 60_000) => ({ token, id, expiresAt: new Date(exp) }) as unknown as AuthContext

@@ -3,8 +3,9 @@
 import t from 'tap'
 import { startEndpoints } from '../fixtures/oauth-endpoints.js'
 import { guardedApp, issuerApp } from '../fixtures/guarded-app.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
-const INVALID = 'Bearer error="invalid_token", error_description="The access token is invalid"'
+const INVALID = 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER
 const onlyAccess = (claims: Readonly<Record<string, unknown>>) => claims.token_use === 'access'
 
 t.test('JWT: a token the check refuses gets 401 invalid_token on every route, again and again', async (t) => {
