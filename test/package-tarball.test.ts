@@ -54,7 +54,7 @@ const appBody = `
   await app.close()
   await issuer.close()
 `
-const expected = [200, { id: 'user-1' }, 401, 'Bearer']
+const expected = [200, { id: 'user-1' }, 401, 'Bearer, DPoP algs="ES256 RS256 PS256 EdDSA"']
 
 t.test('a fresh app runs a protected route from the tarball, from ESM', async (t) => {
   await installed

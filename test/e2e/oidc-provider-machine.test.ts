@@ -7,10 +7,11 @@ import { startIdentityProvider } from '../../demo/identity-provider.js'
 import oauthGuard, { type OAuthGuardOptions } from '../../lib/index.js'
 import { checkNoSecretsLogged, createLogCapture } from '../fixtures/log-capture.js'
 import { userAccessToken } from '../fixtures/user-login.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const RESOURCE = 'urn:example:machine-api'
 const REDIRECT_URI = 'http://127.0.0.1:9/docs/static/oauth2-redirect.html'
-const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"'
+const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER
 const idp = await startIdentityProvider({ resource: RESOURCE, apiScopes: { 'items:read': 'Read items', 'items:write': 'Write items' }, userAccessTokenFormat: 'opaque', redirectUris: [REDIRECT_URI] })
 t.teardown(() => idp.close())
 const logs = createLogCapture()

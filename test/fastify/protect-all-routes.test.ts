@@ -51,7 +51,7 @@ t.test('protectAllRoutes: a route hidden from the document is protected like any
   const { app, issuer, handled } = await protectedApp(t, { protectAllRoutes: true })
   const response = await app.inject('/hidden-asset')
   t.equal(response.statusCode, 401)
-  t.equal(response.headers['www-authenticate'], 'Bearer')
+  t.equal(response.headers['www-authenticate'], NO_CREDENTIALS)
   t.equal(handled.count, 0)
   t.equal(await status(app, '/hidden-asset', `Bearer ${await issuer.sign()}`), 200)
 })

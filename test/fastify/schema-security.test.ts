@@ -3,6 +3,7 @@ import Fastify from 'fastify'
 import t from 'tap'
 import oauthGuard from '../../lib/index.js'
 import { guardedApp } from '../fixtures/guarded-app.js'
+import { NO_CREDENTIALS } from '../fixtures/challenges.js'
 
 t.test('OR of requirement objects, AND within one', async (t) => {
   const { app, bearer } = await guardedApp(t)
@@ -66,7 +67,7 @@ t.test('a route hidden from the document keeps its schema.security', async (t) =
   app.get('/hidden-admin', { schema: { hide: true, security: [{ oauth2: ['admin'] }] } }, async () => 'secret')
   const anonymous = await app.inject({ url: '/hidden-admin' })
   t.equal(anonymous.statusCode, 401)
-  t.equal(anonymous.headers['www-authenticate'], 'Bearer')
+  t.equal(anonymous.headers['www-authenticate'], NO_CREDENTIALS)
   t.equal((await app.inject({ url: '/hidden-admin', headers: await bearer({ scope: 'read' }) })).statusCode, 403)
   t.equal((await app.inject({ url: '/hidden-admin', headers: await bearer({ scope: 'admin' }) })).statusCode, 200)
 })

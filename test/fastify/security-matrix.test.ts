@@ -7,6 +7,7 @@ import oauthGuard from '../../lib/index.js'
 import { createLocalIssuer, type LocalIssuer } from '../../lib/testing/index.js'
 import type { OAuthGuardOptions } from '../../lib/types.js'
 import { apiKeyHook } from '../fixtures/api-key-hook.js'
+import { DPOP_OFFER, NO_CREDENTIALS } from '../fixtures/challenges.js'
 
 const API_KEY = 'key-of-the-matrix'
 const COLUMNS = ['anonymous', 'API key', 'invalid token', 'insufficient token', 'sufficient token', 'insufficient token + API key', 'sufficient token + API key'] as const
@@ -99,7 +100,7 @@ for (const { declaration, cells } of rows) {
 function describe (status: number, challenge: string | undefined, body: { auth?: unknown, message?: string }): string {
   if (status === 200) return body.auth === null ? '200, auth null' : body.auth === 'user-1' ? '200, auth set' : `200, auth ${JSON.stringify(body.auth)}`
   if (status === 401 && body.message === 'A valid API key or Bearer token is required' && challenge === undefined) return '401 by your hook'
-  if (status === 401 && (challenge === 'Bearer' || challenge === 'Bearer error="invalid_token", error_description="The access token is invalid"')) return '401'
+  if (status === 401 && (challenge === NO_CREDENTIALS || challenge === `Bearer error="invalid_token", error_description="The access token is invalid"${DPOP_OFFER}`)) return '401'
   if (status === 403 && challenge?.startsWith('Bearer error="insufficient_scope", error_description="The access token does not grant the required scope", scope="') === true) return '403'
   return `${status} ${challenge ?? ''} ${JSON.stringify(body)}`
 }

@@ -5,6 +5,7 @@ import { startIdentityProvider } from '../../demo/identity-provider.js'
 import oauthGuard from '../../lib/index.js'
 import { checkNoSecretsLogged, createLogCapture } from '../fixtures/log-capture.js'
 import { activeAnswer, endpointsApp, freezeClock, startEndpoints, type Answer } from '../fixtures/oauth-endpoints.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const logs = createLogCapture()
 const UPSTREAM_SECRET_TEXT = 'upstream-stack-trace-at-db.internal:5432'
@@ -83,7 +84,7 @@ t.test('after a 401 from userinfo, the token is refused from then on, even if in
   t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 401)
   const res = await app.inject({ url: '/auth', headers: bearer(token) })
   t.equal(res.statusCode, 401)
-  t.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token", error_description="The access token is invalid"')
+  t.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER)
   t.equal(endpoints.calls('/introspect'), 1, 'the provider is not asked again')
   t.equal((await app.inject({ url: '/auth', headers: bearer(opaque()) })).statusCode, 200, 'other tokens are not affected')
 })

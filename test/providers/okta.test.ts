@@ -4,6 +4,7 @@
 import t from 'tap'
 import { activeAnswer, endpointsApp, startEndpoints } from '../fixtures/oauth-endpoints.js'
 import { providerApp } from '../fixtures/provider-app.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const ISSUER = 'https://dev-123456.okta.com/oauth2/default'
 const AUDIENCE = 'api://default'
@@ -52,7 +53,7 @@ t.test('the recipe\'s local validation: claims.id uid and clients [cid] accept b
   t.match(machine, { status: 200, body: { id: '0oa1b2c3d4e5f6g7h8i9', clientId: '0oa1b2c3d4e5f6g7h8i9' } }, 'no uid: id falls back to cid')
   const other = await recipe.get('/whoami', await recipe.token(userToken({ cid: '0oaOTHERCLIENT000000' })))
   t.equal(other.status, 401)
-  t.equal(other.challenge, 'Bearer error="invalid_token", error_description="The access token is invalid"')
+  t.equal(other.challenge, 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER)
 })
 
 t.test('Okta groups as permissions with claims.permissions: "groups"', async (t) => {

@@ -2,10 +2,11 @@
 // API's own credentials, answers as strict as a JWT's claims, and tokens without a user.
 import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 import { checkNoSecretsLogged, createLogCapture } from '../fixtures/log-capture.js'
 import { activeAnswer, CREDENTIALS, endpointsApp, startEndpoints, type Answer, type EndpointServer } from '../fixtures/oauth-endpoints.js'
 
-const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"'
+const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER
 const logs = createLogCapture()
 logs.secret(CREDENTIALS.clientSecret)
 
