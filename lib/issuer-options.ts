@@ -7,30 +7,10 @@
 import { Type } from '@sinclair/typebox'
 import type { AuthorizationServerMetadata } from './token/discovery.js'
 import type { ValidationMode } from './token/credential-decision.js'
-import { resolveIntrospectionOptions, type IntrospectionOptions, type ResolvedIntrospectionOptions } from './token/introspection.js'
+import { resolveIntrospectionOptions, type ResolvedIntrospectionOptions } from './token/introspection.js'
 import { isIssuerTemplate, TENANT_PLACEHOLDER, type TenantPolicy } from './token/issuer-template.js'
 import { describe, schemaProblems, urlProblem } from './options.js'
-import type { OAuthGuardOptions } from './types.js'
-
-/**
- * One entry of the `issuer` list.
- * @example
- * { issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0', audience: 'api://my-api', tenants: ['8eaef023-2b34-4da1-9baa-8bc8c9d6a490'], metadata: { jwks_uri: 'https://login.microsoftonline.com/common/discovery/v2.0/keys' } }
- */
-export interface IssuerOptions {
-  /** The issuer identifier exactly as its tokens state it (`iss`); a template holds `{tenantid}` once. */
-  issuer: string
-  /** Accepted audience(s) of this issuer's tokens. Default: the top-level `audience`. */
-  audience?: string | readonly string[]
-  /** Metadata values that replace (or spare) this issuer's discovery; a template needs at least `jwks_uri`. */
-  metadata?: AuthorizationServerMetadata
-  /** How this issuer's tokens are validated. Default `jwt`. At most one entry may introspect. */
-  validation?: ValidationMode
-  /** This issuer's introspection credentials; required with `validation` `introspection` or `auto`, never shared between issuers. */
-  introspection?: IntrospectionOptions
-  /** With a template only, and then required: the tenant IDs accepted, or a function deciding (a throw refuses). */
-  tenants?: TenantPolicy
-}
+import type { IssuerOptions, OAuthGuardOptions } from './types.js'
 
 /** One trusted issuer after validation, with every default applied. */
 export interface ResolvedIssuer {

@@ -1,14 +1,14 @@
 /**
  * Public types, and the one augmentation of Fastify's own types.
  */
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
+import type { Authenticate } from './fastify/authenticate-options.js'
 import type { AccessTokenClaims, AuthContext } from './token/auth-context.js'
 import type { AuthorizationServerMetadata } from './token/discovery.js'
 import type { ValidationMode } from './token/credential-decision.js'
 import type { ResolvedOptions } from './options.js'
 import type { RouteSecurity } from './fastify/route-security.js'
 import type { IntrospectionOptions } from './token/introspection.js'
-import type { IssuerOptions } from './issuer-options.js'
+import type { TenantPolicy } from './token/issuer-template.js'
 import type { UserInfo } from './token/userinfo.js'
 import type { DocsOptions } from './openapi/docs-options.js'
 import type { RouteReportRow } from './fastify/route-report.js'
@@ -21,9 +21,9 @@ export type { AuthorizationServerMetadata } from './token/discovery.js'
 export type { ValidationMode } from './token/credential-decision.js'
 export type { RouteReportRow } from './fastify/route-report.js'
 export type { DPoPMode, DPoPOptions } from './dpop-options.js'
+export type { Authenticate, AuthenticateOptions } from './fastify/authenticate-options.js'
 export type { SecurityRequirementObject } from './token/scopes.js'
 export type { IntrospectionAuthMethod, IntrospectionOptions } from './token/introspection.js'
-export type { IssuerOptions, ResolvedIssuer } from './issuer-options.js'
 export type { TenantPolicy } from './token/issuer-template.js'
 export type { UserInfo } from './token/userinfo.js'
 export type { DocsOpenAPIOptions, DocsOptions, TokenRelayOptions } from './openapi/docs-options.js'
@@ -33,6 +33,26 @@ export type { SwaggerUIInitOAuth } from './openapi/swagger-ui.js'
 export type { ErrorResponse } from './openapi/error-responses.js'
 export type { SharedStore } from './token/shared-store.js'
 export type { ReplayFallback } from './token/shared-replay-store.js'
+
+/**
+ * One entry of the `issuer` list.
+ * @example
+ * { issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0', audience: 'api://my-api', tenants: ['8eaef023-2b34-4da1-9baa-8bc8c9d6a490'], metadata: { jwks_uri: 'https://login.microsoftonline.com/common/discovery/v2.0/keys' } }
+ */
+export interface IssuerOptions {
+  /** The issuer identifier exactly as its tokens state it (`iss`); a template holds `{tenantid}` once. */
+  issuer: string
+  /** Accepted audience(s) of this issuer's tokens. Default: the top-level `audience`. */
+  audience?: string | readonly string[]
+  /** Metadata values that replace (or spare) this issuer's discovery; a template needs at least `jwks_uri`. */
+  metadata?: AuthorizationServerMetadata
+  /** How this issuer's tokens are validated. Default `jwt`. At most one entry may introspect. */
+  validation?: ValidationMode
+  /** This issuer's introspection credentials; required with `validation` `introspection` or `auto`, never shared between issuers. */
+  introspection?: IntrospectionOptions
+  /** With a template only, and then required: the tenant IDs accepted, or a function deciding (a throw refuses). */
+  tenants?: TenantPolicy
+}
 
 /** Options of the plugin. Only `issuer` and `audience` are needed for most providers. */
 export interface OAuthGuardOptions {
@@ -180,35 +200,6 @@ export interface OAuthGuardOptions {
    * instance's own record only, and warns once per outage; `'refuse'` answers 503 with Retry-After.
    */
   storeReplayFallback?: ReplayFallback
-}
-
-/** Per-route options of `fastify.authenticate(options)`. */
-export interface AuthenticateOptions<Claims extends AccessTokenClaims = AccessTokenClaims> {
-  /** Scopes the token must all grant. */
-  scopes?: readonly string[]
-  /** Let requests without a token through with `request.auth = null`. A token that is sent is still held to the route's whole requirement (invalid: 401; without the scopes: 403). */
-  optional?: boolean
-  /** Permissions the token must all grant (claim `claims.permissions`). */
-  permissions?: readonly string[]
-  /** Acceptable `acr` values; any other gets 401 `insufficient_user_authentication` (RFC 9470). */
-  acr?: string | readonly string[]
-  /** Longest time since the user authenticated (`auth_time`), in seconds; older or unknown gets 401 `insufficient_user_authentication` with `max_age` (RFC 9470). */
-  maxAge?: number
-  /** Your own check; `false` (or a rejection) gets 403. */
-  claims?: (claims: Readonly<Claims>) => boolean | Promise<boolean>
-  /**
-   * Client IDs allowed on this route (`request.auth.clientId`); a valid token issued to another
-   * client, or naming none, gets 403 `insufficient_scope` with code `OAUTH_GUARD_CLIENT_NOT_ALLOWED`.
-   * For "this route is for these machines"; the plugin-wide `clients` option is for "this API
-   * only trusts these clients" (401).
-   */
-  clients?: readonly string[]
-}
-
-/** `fastify.authenticate`: a hook as it is, or a function of options returning a hook. */
-export interface Authenticate {
-  (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
-  (options?: AuthenticateOptions): onRequestHookHandler
 }
 
 /** `fastify.oauthGuard`: what the plugin resolved and collected, for docs and reports. */

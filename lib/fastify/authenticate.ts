@@ -18,7 +18,7 @@ import type { DPoPOffer } from '../token/www-authenticate.js'
 import { asHTTPError } from '../token/provider-failure.js'
 import { logSafe } from '../token/refusal-detail.js'
 import { usesToken } from '../token/scopes.js'
-import type { Authenticate, AuthenticateOptions } from '../types.js'
+import type { Authenticate, AuthenticateOptions } from './authenticate-options.js'
 import { checkPolicy, DEFAULT_POLICY, policyFromOptions, type Policy } from './policy.js'
 
 /** A hook that carries its policy, so `onRoute` can document the route it protects. */

@@ -20,7 +20,7 @@ import {
 } from '../errors.js'
 import type { AccessTokenClaims, AuthContext } from '../token/auth-context.js'
 import { checkScopeList, evaluateScopes, type Requirement } from '../token/scopes.js'
-import type { AuthenticateOptions } from '../types.js'
+import type { AuthenticateOptions } from './authenticate-options.js'
 
 /** A route's complete demand. */
 export interface Policy {

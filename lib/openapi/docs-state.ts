@@ -11,34 +11,51 @@ import type { Policy } from '../fastify/policy.js'
 import { kDocsRoute } from '../fastify/route-security.js'
 import { kAuthHook } from '../symbols.js'
 import type { AuthorizationServerMetadata } from '../token/discovery.js'
-import type { OAuthGuardAPI } from '../types.js'
+import type { RouteSecurity } from '../fastify/route-security.js'
 import { fixDocsHeaders } from './browser-headers.js'
 import type { ResolvedDocsOptions } from './docs-options.js'
 import { FORBIDDEN_MARKER } from './error-responses.js'
 import { buildSecurityScheme, schemeScopes, type OAuth2SecurityScheme } from './security-scheme.js'
 import { injectSelectedScopes, REDIRECT_PAGE, selectedScopes } from './swagger-ui.js'
 
+/**
+ * What the docs read of `fastify.oauthGuard`: a narrow view, so lib/openapi depends on no more
+ * than it uses (the public `DocsGuard` satisfies it) and never imports the public surface.
+ */
+export interface DocsGuard {
+  readonly options: {
+    readonly issuer: string
+    readonly metadata: Readonly<AuthorizationServerMetadata>
+    readonly securityScheme: string
+    readonly timeout: number
+    readonly retryAfter: number
+    readonly scopes: Readonly<Record<string, string>>
+  }
+  readonly routes: readonly RouteSecurity[]
+  metadata (): Promise<AuthorizationServerMetadata>
+}
+
 /** The docs' run-time state of one plugin instance. */
 export interface DocsState {
-  readonly guard: OAuthGuardAPI
+  readonly guard: DocsGuard
   /** Swagger UI sites by full path (`/api/docs`). */
   readonly sites: Map<string, ResolvedDocsOptions>
   /** The provider's metadata, once fetched. */
   metadata: AuthorizationServerMetadata | null
 }
 
-const states = new WeakMap<OAuthGuardAPI, DocsState>()
+const states = new WeakMap<DocsGuard, DocsState>()
 const LIFECYCLE = ['onRequest', 'preParsing', 'preValidation', 'preHandler'] as const
 
 /** Creates the state of one plugin instance; {@link docsStateOf} finds it from `fastify.oauthGuard`. */
-export function createDocsState (guard: OAuthGuardAPI): DocsState {
+export function createDocsState (guard: DocsGuard): DocsState {
   const state: DocsState = { guard, sites: new Map(), metadata: null }
   states.set(guard, state)
   return state
 }
 
 /** The state behind `fastify.oauthGuard`, if that is this plugin's. */
-export function docsStateOf (guard: OAuthGuardAPI | undefined): DocsState | undefined {
+export function docsStateOf (guard: DocsGuard | undefined): DocsState | undefined {
   return guard === undefined ? undefined : states.get(guard)
 }
 

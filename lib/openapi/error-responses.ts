@@ -15,6 +15,15 @@ export const ErrorResponseSchema = Type.Object({
   message: Type.String({ description: 'A fixed, human-readable description; never contains the token' })
 }, { description: 'An error sent by fastify-oauth-guard' })
 
+/**
+ * The error body as a plain JSON Schema object (no TypeBox symbols), for your own route
+ * `response` schemas or OpenAPI components. Frozen: copy it before changing it.
+ * @example
+ * app.get('/items', { schema: { response: { 401: errorResponseSchema } } }, handler)
+ */
+export const errorResponseSchema: Readonly<Record<string, unknown>> =
+  Object.freeze(JSON.parse(JSON.stringify(ErrorResponseSchema)) as Record<string, unknown>)
+
 /** The error body type. */
 export type ErrorResponse = Static<typeof ErrorResponseSchema>
 

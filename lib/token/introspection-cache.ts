@@ -18,6 +18,7 @@
  */
 import { hash } from 'node:crypto'
 import { LocalStore, type StoreEntry } from './cache-store.js'
+import type { Outcome, RefusalReason } from './outcome.js'
 import type { SharedOutcomes } from './shared-outcomes.js'
 
 /** Default longest time an introspection answer is trusted, in milliseconds (bounds revocation delay). */
@@ -35,13 +36,7 @@ export function tokenKey (token: string): string {
   return hash('sha256', token, 'base64url')
 }
 
-/** Why a negative answer refused: invalid in any way, or outside its validity period. */
-export type RefusalReason = 'invalid' | 'expired'
-
-/** What a load produced. */
-export type Outcome<T> =
-  | { readonly active: true, readonly value: T, /** Epoch ms after which `value` is dead; `Infinity` if unknown. */ readonly until: number, /** Estimated size. */ readonly bytes: number }
-  | { readonly active: false, readonly reason: RefusalReason }
+export type { Outcome, RefusalReason } from './outcome.js'
 
 /** Options of {@link OutcomeCache}; a duration of `0` disables the matching half. */
 export interface OutcomeCacheOptions {

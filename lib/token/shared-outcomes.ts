@@ -12,7 +12,7 @@
  * text that still contains the raw token is not written at all: the guarantee that Redis holds no
  * token does not depend on what a provider puts in its answers.
  */
-import type { Outcome, RefusalReason } from './introspection-cache.js'
+import type { Outcome, RefusalReason } from './outcome.js'
 import type { SharedLevel } from './shared-store.js'
 
 /** How one cache's values are written and read back. */

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { logSerializers, redactURL } from '../../lib/index.js'
+import { logSerializers, redactURL } from '../../lib/fastify/log-redaction.js'
 
 t.test('redactURL blanks credential parameters, however their name is encoded', async (t) => {
   t.equal(redactURL('/items?access_token=abc&x=1'), '/items?access_token=[redacted]&x=1')

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildSecurityScheme, schemeScopes } from '../../lib/openapi/security-scheme.js'
-import type { RouteSecurity } from '../../lib/index.js'
+import type { RouteSecurity } from '../../lib/fastify/route-security.js'
 
 const route = (method: string, url: string, scopes: string[] | null): RouteSecurity => ({
   method,
