@@ -19,9 +19,9 @@ t.test('the main entry exports exactly the documented surface (docs/api.md), no 
   const main = await import('fastify-oauth-guard')
   t.strictSame(Object.keys(main).sort(), [
     'ClaimsRejectedError', 'ClientNotAllowedError', 'InsufficientPermissionsError', 'InsufficientScopeError',
-    'InsufficientUserAuthenticationError', 'InvalidOptionsError', 'InvalidRequestError', 'InvalidRouteSecurityError',
+    'InsufficientUserAuthenticationError', 'InvalidDPoPProofError', 'InvalidOptionsError', 'InvalidRequestError', 'InvalidRouteSecurityError',
     'InvalidTokenError', 'MissingTokenError', 'OAuthGuardError', 'OAuthGuardHTTPError', 'ProviderUnavailableError',
-    'StoreUnavailableError', 'TokenExpiredError', 'UserinfoError',
+    'StoreUnavailableError', 'TokenBindingError', 'TokenExpiredError', 'UseDPoPNonceError', 'UserinfoError',
     'default', 'errorResponseSchema', 'logSerializers', 'oauthGuard', 'oauthGuardDocs', 'pendingSchemes', 'swaggerUIRedirectURI'
   ])
 })
