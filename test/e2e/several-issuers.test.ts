@@ -6,10 +6,11 @@ import t from 'tap'
 import { startIdentityProvider } from '../../demo/identity-provider.js'
 import oauthGuard from '../../lib/index.js'
 import { createLocalIssuer } from '../../lib/testing/index.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const RESOURCE = 'urn:example:api'
 const API_SCOPES = { 'items:read': 'Read items' }
-const INVALID = 'Bearer error="invalid_token", error_description="The access token is invalid"'
+const INVALID = `Bearer error="invalid_token", error_description="The access token is invalid"${DPOP_OFFER}`
 
 const idpA = await startIdentityProvider({ resource: RESOURCE, apiScopes: API_SCOPES })
 const idpB = await startIdentityProvider({ resource: RESOURCE, apiScopes: API_SCOPES })

@@ -8,6 +8,7 @@ import oauthGuard, { type OAuthGuardOptions } from '../../lib/index.js'
 import { redisStore } from '../../lib/store/redis-store.js'
 import { checkNoSecretsLogged, createLogCapture } from '../fixtures/log-capture.js'
 import { startRedis } from '../fixtures/redis-server.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const RESOURCE = 'urn:example:api'
 const INTROSPECTION = '/token/introspection'
@@ -64,7 +65,7 @@ t.test('a refusal learnt by A is served by B from Redis', async (t) => {
   t.equal((await a(garbage)).statusCode, 401)
   const res = await b(garbage)
   t.equal(res.statusCode, 401)
-  t.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token", error_description="The access token is invalid"')
+  t.equal(res.headers['www-authenticate'], `Bearer error="invalid_token", error_description="The access token is invalid"${DPOP_OFFER}`)
   t.equal(calls(), before + 1)
 })
 

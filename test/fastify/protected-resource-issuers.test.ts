@@ -36,13 +36,13 @@ t.test('authorization_servers lists every exact issuer, the primary first, and n
 t.test('with only a template, authorization_servers is left out', async (t) => {
   const api = await app(t, [template])
   const res = await api.inject({ url: '/.well-known/oauth-protected-resource/mcp' })
-  t.same(Object.keys(res.json()), ['resource', 'bearer_methods_supported'])
+  t.same(Object.keys(res.json()), ['resource', 'bearer_methods_supported', 'dpop_signing_alg_values_supported'])
 })
 
 t.test('a token of an unconfigured issuer gets the challenge that names the metadata, and its issuer hears nothing', async (t) => {
   const api = await app(t, [{ issuer: a.issuer, metadata: { jwks_uri: a.jwksUri } }, { issuer: b.issuer, metadata: { jwks_uri: b.jwksUri } }])
   const res = await api.inject({ url: '/mcp', headers: { authorization: `Bearer ${await stranger.sign()}` } })
   t.equal(res.statusCode, 401)
-  t.equal(res.headers['www-authenticate'], `Bearer error="invalid_token", error_description="The access token is invalid", resource_metadata="${METADATA_URL}"`)
+  t.equal(res.headers['www-authenticate'], `Bearer error="invalid_token", error_description="The access token is invalid", resource_metadata="${METADATA_URL}", DPoP algs="ES256 RS256 PS256 EdDSA", resource_metadata="${METADATA_URL}"`)
   t.same(stranger.hits, {})
 })
