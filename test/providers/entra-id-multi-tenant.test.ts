@@ -6,13 +6,14 @@ import t, { type Test } from 'tap'
 import oauthGuard from '../../lib/index.js'
 import { createLocalIssuer } from '../../lib/testing/index.js'
 import type { TenantPolicy } from '../../lib/types.js'
+import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const TEMPLATE = 'https://login.microsoftonline.com/{tenantid}/v2.0'
 const CONTOSO = '72f988bf-86f1-41af-91ab-2d7cd011db47'
 const FABRIKAM = '8eaef023-2b34-4da1-9baa-8bc8c9d6a490'
 const OTHER = '3c1f5d9e-0a7b-4c2d-8e6f-1a2b3c4d5e6f'
 const API_CLIENT_ID = '6e74172b-be56-4843-9ff4-e66a39bb12e3'
-const INVALID = 'Bearer error="invalid_token", error_description="The access token is invalid"'
+const INVALID = `Bearer error="invalid_token", error_description="The access token is invalid"${DPOP_OFFER}`
 
 const common = await createLocalIssuer({ algorithms: ['RS256'] })
 t.teardown(async () => await common.close())
@@ -84,7 +85,7 @@ t.test('an expired token of an allowed tenant is expired; of another tenant, inv
   const get = await api(t, [CONTOSO])
   const exp = Math.floor(Date.now() / 1000) - 3600
   const expired = await get({ ...tenantToken(CONTOSO), exp })
-  t.equal(expired.challenge, 'Bearer error="invalid_token", error_description="The access token expired or is not yet valid"')
+  t.equal(expired.challenge, `Bearer error="invalid_token", error_description="The access token expired or is not yet valid"${DPOP_OFFER}`)
   const wrongTid = await get({ ...tenantToken(CONTOSO, FABRIKAM), exp })
   t.equal(wrongTid.challenge, INVALID)
 })

@@ -54,7 +54,7 @@ t.test('client roles (resource_access) through a claims check', async (t) => {
 t.test('Keycloak acr levels: "1" on a route asking "gold" is 401 with acr_values', async (t) => {
   const res = await get('/strong', await token(accessToken(), { typ: 'JWT' }))
   t.equal(res.status, 401)
-  t.match(res.challenge, /error="insufficient_user_authentication".*acr_values="gold"$/)
+  t.match(res.challenge, /error="insufficient_user_authentication".*acr_values="gold", DPoP algs="[^"]+"$/)
   t.equal((await get('/strong', await token(accessToken({ acr: 'gold' }), { typ: 'JWT' }))).status, 200)
 })
 
