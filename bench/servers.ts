@@ -94,7 +94,13 @@ async function registerPlugin (app: FastifyInstance, spec: ServerSpec): Promise<
       ...common,
       validation: 'introspection',
       metadata: { jwks_uri: spec.jwksUri, introspection_endpoint: spec.introspection.endpoint },
-      introspection: { clientId: spec.introspection.clientId, clientSecret: spec.introspection.clientSecret },
+      introspection: {
+        clientId: spec.introspection.clientId,
+        clientSecret: spec.introspection.clientSecret,
+        // The shared pair keeps each answer for the whole run, so "one provider call per distinct
+        // token across both instances" is exact; with the default (a minute) a long run re-asks.
+        ...(spec.kind === 'introspection-shared' ? { cacheMaxTTL: 3_600_000 } : {})
+      },
       store
     })
     return

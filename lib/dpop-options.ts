@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { schemaProblems } from './options.js'
+import { schemaProblems } from './option-messages.js'
 import { DPoPNonces, DEFAULT_DPOP_NONCE_LIFETIME } from './token/dpop-nonce.js'
 import { DEFAULT_DPOP_ALGORITHMS, DEFAULT_DPOP_IAT_WINDOW, DPOP_ALGORITHMS, DPoPVerifier } from './token/dpop-proof.js'
 import { DEFAULT_REPLAY_MAX_ENTRIES, LocalReplayStore } from './token/local-replay-store.js'

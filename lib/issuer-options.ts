@@ -5,25 +5,11 @@
  * entry, the string form included, so the plugin builds every issuer the same way.
  */
 import { Type } from '@sinclair/typebox'
-import type { AuthorizationServerMetadata } from './token/discovery.js'
-import type { ValidationMode } from './token/credential-decision.js'
-import { resolveIntrospectionOptions, type ResolvedIntrospectionOptions } from './token/introspection.js'
-import { isIssuerTemplate, TENANT_PLACEHOLDER, type TenantPolicy } from './token/issuer-template.js'
-import { describe, schemaProblems, urlProblem } from './options.js'
+import { resolveIntrospectionOptions } from './token/introspection.js'
+import { isIssuerTemplate, TENANT_PLACEHOLDER } from './token/issuer-template.js'
+import { describe, schemaProblems, urlProblem } from './option-messages.js'
+import type { ResolvedIssuer } from './resolved-options.js'
 import type { IssuerOptions, OAuthGuardOptions } from './types.js'
-
-/** One trusted issuer after validation, with every default applied. */
-export interface ResolvedIssuer {
-  readonly issuer: string
-  /** `null`: the audience check was explicitly waived (`dangerouslyAllowAnyAudience`). */
-  readonly audience: readonly string[] | null
-  readonly metadata: Readonly<AuthorizationServerMetadata>
-  readonly validation: ValidationMode
-  /** `null` with `validation: 'jwt'`. */
-  readonly introspection: ResolvedIntrospectionOptions | null
-  /** Set for a template issuer only. */
-  readonly tenants: TenantPolicy | null
-}
 
 /** The schema of one entry; `introspection` is checked with the top-level schema's own. */
 export function issuerEntrySchema (introspection: ReturnType<typeof Type.Object>) {

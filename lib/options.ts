@@ -3,28 +3,26 @@
  * registration, reports every problem at once ("option: expected ..., received ...") and returns
  * a frozen, fully resolved copy. Nothing is silently corrected.
  */
-import { Type, type TSchema } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
+import { Type } from '@sinclair/typebox'
 import { InvalidOptionsError } from './errors.js'
+import { describe, schemaProblems, urlProblem } from './option-messages.js'
 import { DEFAULT_MAX_TOKEN_LENGTH } from './token/bearer-token.js'
-import { DEFAULT_CLAIM_NAMES, type ClaimNames } from './token/claims.js'
-import type { AuthorizationServerMetadata } from './token/discovery.js'
+import { DEFAULT_CLAIM_NAMES } from './token/claims.js'
 import { DEFAULT_TIMEOUT } from './token/http.js'
 import { DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE } from './token/jwks-cache.js'
 import { DEFAULT_ALGORITHMS, DEFAULT_CLOCK_TOLERANCE } from './token/jwt-verifier.js'
-import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES, type TokenCacheOptions } from './token/token-cache.js'
-import type { ValidationMode } from './token/credential-decision.js'
-import type { ResolvedIntrospectionOptions } from './token/introspection.js'
+import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES } from './token/token-cache.js'
 import { isIssuerTemplate } from './token/issuer-template.js'
-import { issuerEntrySchema, issuerListProblems, resolveIssuers, type ResolvedIssuer } from './issuer-options.js'
+import { issuerEntrySchema, issuerListProblems, resolveIssuers } from './issuer-options.js'
+import type { ResolvedOptions } from './resolved-options.js'
 import { DEFAULT_USERINFO_MAX_ENTRIES, DEFAULT_USERINFO_TTL } from './token/userinfo.js'
 import { DEFAULT_STORE_TIMEOUT, type SharedStore } from './token/shared-store.js'
-import { DEFAULT_REPLAY_FALLBACK, type ReplayFallback } from './token/shared-replay-store.js'
-import type { AccessTokenClaims, OAuthGuardOptions } from './types.js'
+import { DEFAULT_REPLAY_FALLBACK } from './token/shared-replay-store.js'
+import type { OAuthGuardOptions } from './types.js'
 import { docsProblems, DocsOptionsSchema, scopeDescriptionProblems } from './openapi/docs-options.js'
-import { dpopProblems, DPoPOptionsSchema, resolveDPoPOptions, type ResolvedDPoPOptions } from './dpop-options.js'
-import { resolveResourceMetadata, resourceMetadataProblems, ResourceMetadataOptionSchema, ResourceOptionSchema, type ResolvedResourceMetadata } from './fastify/protected-resource.js'
-import { protectProblems, ProtectAllRoutesSchema, resolveProtectAll, type ResolvedProtectAll } from './fastify/protect-options.js'
+import { dpopProblems, DPoPOptionsSchema, resolveDPoPOptions } from './dpop-options.js'
+import { resolveResourceMetadata, resourceMetadataProblems, ResourceMetadataOptionSchema, ResourceOptionSchema } from './fastify/protected-resource.js'
+import { protectProblems, ProtectAllRoutesSchema, resolveProtectAll } from './fastify/protect-options.js'
 
 /** Default OpenAPI security scheme name. */
 export const DEFAULT_SECURITY_SCHEME = 'oauth2'
@@ -102,54 +100,6 @@ const OptionsSchema = Type.Object({
   resourceMetadata: Type.Optional(ResourceMetadataOptionSchema)
 }, { additionalProperties: false })
 
-/** Options after validation, with every default applied. */
-export interface ResolvedOptions {
-  /**
-   * The primary issuer: the only one, or the first of the list. `audience`, `metadata`,
-   * `validation` and `introspection` below are its own; the OpenAPI document and Swagger UI use it.
-   */
-  readonly issuer: string
-  /** Every trusted issuer, the primary first. */
-  readonly issuers: readonly ResolvedIssuer[]
-  readonly audience: readonly string[] | null
-  readonly securityScheme: string
-  readonly externalSchemes: readonly string[]
-  readonly metadata: Readonly<AuthorizationServerMetadata>
-  readonly validation: ValidationMode
-  readonly algorithms: readonly string[]
-  /** Milliseconds, as every duration here. */
-  readonly clockTolerance: number
-  readonly requireAccessTokenType: boolean
-  readonly realm: string | undefined
-  readonly timeout: number
-  readonly retryAfter: number
-  readonly maxTokenLength: number
-  readonly jwks: { readonly cooldown: number, readonly maxAge: number }
-  readonly claims: ClaimNames
-  readonly cache: Readonly<TokenCacheOptions> | null
-  /** `null` with `validation: 'jwt'`. */
-  readonly introspection: ResolvedIntrospectionOptions | null
-  /** Milliseconds; entries. */
-  readonly userinfo: { readonly ttl: number, readonly maxEntries: number }
-  /** Scope → description, for the OpenAPI document. */
-  readonly scopes: Readonly<Record<string, string>>
-  /** `null`: off (routes that declare nothing are public). */
-  readonly protectAllRoutes: ResolvedProtectAll
-  readonly strictScopes: boolean
-  readonly validateClaims: ((claims: Readonly<AccessTokenClaims>) => boolean) | undefined
-  /** `null`: DPoP off. */
-  readonly dpop: ResolvedDPoPOptions
-  /** Client IDs whose tokens are accepted; `null`: any client. */
-  readonly clients: readonly string[] | null
-  /** RFC 9728 metadata; `null`: off. */
-  readonly resourceMetadata: ResolvedResourceMetadata | null
-  /** The shared store, or `null`. Not enumerable: the options are frozen, the client must not be. */
-  readonly store: SharedStore | null
-  /** Milliseconds per call to the shared store. */
-  readonly storeTimeout: number
-  readonly storeReplayFallback: ReplayFallback
-}
-
 /** Validates `options`; throws {@link InvalidOptionsError} listing every problem. */
 export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
   const problems = schemaProblems(OptionsSchema, options)
@@ -212,21 +162,6 @@ export function resolveOptions (options: OAuthGuardOptions): ResolvedOptions {
   return deepFreeze(resolved as typeof resolved & { store: SharedStore | null })
 }
 
-/** Every schema violation as "options.path: expected ..., received ...". */
-export function schemaProblems (schema: TSchema, value: unknown, root = 'options'): string[] {
-  const problems: string[] = []
-  for (const error of Value.Errors(schema, value)) {
-    const path = root + error.path.replace(/\//g, '.')
-    const { unit, expected } = error.schema as { unit?: string, expected?: string }
-    // `expected` (not a JSON Schema keyword either) says what a union wants, in place of "union value".
-    const message = expected === undefined ? error.message.replace(/^Expected/, 'expected') : `expected ${expected}`
-    const line = `${path}: ${message}${unit === undefined ? '' : ` (${unit})`}, received ${describe(error.value)}`
-    // A union reports its members' errors again at the same path; once is enough.
-    if (!problems.includes(line)) problems.push(line)
-  }
-  return problems
-}
-
 function semanticProblems (options: OAuthGuardOptions): string[] {
   const problems: string[] = []
   if (typeof options.issuer === 'string' && options.issuer !== '') {
@@ -282,34 +217,6 @@ function storeProblems (options: OAuthGuardOptions): string[] {
   const missing = store === null || typeof store !== 'object' ? STORE_METHODS : STORE_METHODS.filter((name) => typeof store[name] !== 'function')
   if (missing.length === 0) return []
   return [`options.store: expected a shared store with get, set, add and delete methods (e.g. redisStore(app.redis) from fastify-oauth-guard/redis), received ${store === null || typeof store !== 'object' ? describe(store) : `an object without ${missing.join(', ')}`}`]
-}
-
-/** HTTPS, or HTTP on a loopback address (a local development provider). */
-export function urlProblem (value: string): string | null {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return `expected an absolute URL, received ${JSON.stringify(value)}`
-  }
-  if (url.protocol === 'https:') return url.search === '' && url.hash === '' ? null : `expected a URL without query or fragment, received ${JSON.stringify(value)}`
-  if (url.protocol === 'http:' && isLoopback(url.hostname)) return null
-  return `expected an https URL (http is allowed for localhost only), received ${JSON.stringify(value)}`
-}
-
-function isLoopback (hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
-}
-
-export function describe (value: unknown): string {
-  if (value === undefined) return 'undefined'
-  if (typeof value === 'function') return 'a function'
-  try {
-    const text = JSON.stringify(value)
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text
-  } catch {
-    return typeof value
-  }
 }
 
 function deepFreeze<T> (value: T): T {

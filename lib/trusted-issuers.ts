@@ -3,8 +3,7 @@
  * issuers, so a key of one cannot verify a token claiming another), its JWT verifier and, where it
  * introspects, its introspector. The plugin builds them once, at registration.
  */
-import type { ResolvedOptions } from './options.js'
-import type { ResolvedIssuer } from './issuer-options.js'
+import type { ResolvedIssuer, ResolvedOptions } from './resolved-options.js'
 import { MetadataResolver } from './token/discovery.js'
 import { Introspector, type IntrospectorOptions } from './token/introspection.js'
 import type { IssuerRoute } from './token/issuer-router.js'

@@ -45,9 +45,7 @@ import { isCompactJWS } from './jws-segment.js'
 import type { JWTVerifier } from './jwt-verifier.js'
 import { asHTTPError } from './provider-failure.js'
 import type { TokenCache } from './token-cache.js'
-
-/** Which validation applies: local JWT, remote introspection, or JWT-shaped tokens locally and the rest remotely. */
-export type ValidationMode = 'jwt' | 'introspection' | 'auto'
+import type { ValidationMode } from './validation-mode.js'
 
 /** What a request presents, read as the HTTP server gives it. */
 export interface CredentialInput {

@@ -3,6 +3,7 @@
  * time, a bounded body and no redirects, since a redirect could send us to another host.
  */
 import { repeatsMemberName } from './jws-segment.js'
+import { isSecureURL } from './secure-url.js'
 
 /** Default time allowed for one request to the identity provider, in milliseconds. */
 export const DEFAULT_TIMEOUT = 5000
@@ -126,14 +127,7 @@ export function providerURLProblem (value: unknown): string | null {
   } catch {
     return 'expected an absolute URL'
   }
-  if (url.protocol === 'https:') return null
-  if (url.protocol === 'http:' && isLoopback(url.hostname)) return null
-  return 'expected an https URL (http is allowed on a loopback host only)'
-}
-
-/** localhost, 127.0.0.0/8 or [::1], as options.ts accepts them. */
-function isLoopback (hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+  return isSecureURL(url) ? null : 'expected an https URL (http is allowed on a loopback host only)'
 }
 
 /** Drops the query and credentials of a URL before it reaches an error message or a log. */

@@ -16,7 +16,7 @@
  */
 import type { JWTPayload } from 'jose'
 import { InvalidTokenError } from '../errors.js'
-import type { ValidationMode } from './credential-decision.js'
+import type { ValidationMode } from './validation-mode.js'
 import type { Introspector } from './introspection.js'
 import type { IssuerTemplate } from './issuer-template.js'
 import { decodeSegment } from './jws-segment.js'

@@ -6,6 +6,8 @@
  * @see RFC 9728 §1.2 (resource identifier), §2 (metadata), §3.1 (well-known URL), §5.1 (challenge)
  */
 
+import { isSecureURL } from './secure-url.js'
+
 /** Path prefix of the metadata document (RFC 9728 §3). */
 export const WELL_KNOWN_RESOURCE_METADATA = '/.well-known/oauth-protected-resource'
 /** Default `max-age` of the metadata document, in milliseconds: an hour (it changes only when the server restarts). */
@@ -44,8 +46,7 @@ export function resourceIdentifierProblem (value: string): string | null {
   } catch {
     return `expected an absolute URL, received ${JSON.stringify(value)}`
   }
-  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(url.hostname)
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (!isSecureURL(url)) {
     return `expected an https URL (http is allowed for localhost only), received ${JSON.stringify(value)}`
   }
   if (url.hash !== '' || value.includes('#') || url.search !== '' || value.includes('?')) {
