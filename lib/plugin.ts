@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Authenticator } from './fastify/authenticate.js'
+import { authenticateDecorator } from './fastify/authenticate-decorator.js'
 import { checkRoutesUnchanged, routeSecurityHook, type RouteSecurityState } from './fastify/route-security.js'
 import { logRouteReport, routeReport } from './fastify/route-report.js'
 import { routeDefaults } from './fastify/protect-options.js'
@@ -82,7 +83,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   fastify.decorateRequest(kAuthState, null)
   decorateUserinfo(fastify, userinfo, { realm }, () => metadataURL)
   decorateRequireAuth(fastify, { realm })
-  fastify.decorate('authenticate', authenticator.decorator())
+  fastify.decorate('authenticate', authenticateDecorator(authenticator))
   fastify.decorate('oauthGuard', api)
   // The docs' hook first: it marks the docs' own routes, the only ones public by design.
   const docsState = createDocsState(api)

@@ -2,11 +2,7 @@
  * The Fastify side of authentication: one hook per policy that reads the request, asks the
  * credential decision (lib/token/credential-decision.ts) what its credentials are worth, checks
  * the route's policy and sets `request.auth`, or fails with this package's HTTP errors.
- *
- * For DPoP (RFC 9449) it passes the `DPoP` header, the method and, only when that header is
- * present, the URL the client addressed: `request.protocol` and `request.host` (which follow
- * Fastify's `trustProxy`: `X-Forwarded-Proto` and `X-Forwarded-Host` from a trusted proxy) and the
- * path of `request.url`.
+ * `fastify.authenticate` is built on it in authenticate-decorator.ts.
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import { MissingTokenError, OAuthGuardHTTPError } from '../errors.js'
@@ -18,8 +14,8 @@ import type { DPoPOffer } from '../token/www-authenticate.js'
 import { asHTTPError } from '../token/provider-failure.js'
 import { logSafe } from '../token/refusal-detail.js'
 import { usesToken } from '../token/scopes.js'
-import type { Authenticate, AuthenticateOptions } from './authenticate-options.js'
-import { checkPolicy, DEFAULT_POLICY, policyFromOptions, type Policy } from './policy.js'
+import { checkPolicy, type Policy } from './policy.js'
+import { requestURL } from './request-url.js'
 
 /** A hook that carries its policy, so `onRoute` can document the route it protects. */
 export type AuthHook = onRequestHookHandler & { [kAuthHook]: Policy }
@@ -53,17 +49,6 @@ export class Authenticator {
       ? (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => { this.#run(policy, request as StatefulRequest, reply, done) }
       : (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => { done() }
     return Object.assign(hook, { [kAuthHook]: policy })
-  }
-
-  /** `fastify.authenticate`: a hook when Fastify calls it, a hook factory when you do. */
-  decorator (): Authenticate {
-    const plain = this.hook(DEFAULT_POLICY)
-    function authenticate (this: unknown, first: FastifyRequest | AuthenticateOptions | undefined, reply?: FastifyReply, done?: HookHandlerDoneFunction): unknown {
-      if (reply !== undefined && done !== undefined) return plain.call(this as never, first as FastifyRequest, reply, done)
-      return self.hook(policyFromOptions((first === undefined ? {} : first) as AuthenticateOptions))
-    }
-    const self = this
-    return Object.assign(authenticate, { [kAuthHook]: DEFAULT_POLICY }) as unknown as Authenticate
   }
 
   #run (policy: Policy, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
@@ -135,16 +120,4 @@ export class Authenticator {
 /** A policy refusal of a DPoP-bound token goes on the DPoP challenge (the scheme the client used). */
 function bindingScheme (err: unknown, auth: AuthContext): unknown {
   return auth.jkt !== undefined && err instanceof OAuthGuardHTTPError ? err.onScheme('DPoP') : err
-}
-
-/**
- * The URL the client addressed, for the DPoP proof's `htu`: scheme and host as Fastify resolves
- * them (behind a trusted proxy, from `X-Forwarded-Proto`/`X-Forwarded-Host`), and the path of the
- * request target; the query is dropped later, with the normalisation (dpop-proof.ts).
- */
-function requestURL (request: FastifyRequest): string {
-  let path = request.url
-  // An absolute-form request target (RFC 9112 §3.2.2): only its path counts, the host is Fastify's.
-  if (!path.startsWith('/')) path = URL.canParse(path) ? new URL(path).pathname : '/'
-  return `${request.protocol}://${request.host}${path}`
 }
