@@ -34,12 +34,16 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
     fastify.log.warn('fastify-oauth-guard: dangerouslyAllowAnyAudience is set, tokens issued for any audience are accepted')
   }
   const shared = sharedLevel(fastify, options)
-  const issuers = options.issuers.map((issuer) => trustedIssuer(issuer, options, {
-    shared,
-    warn: (message) => fastify.log.warn(`fastify-oauth-guard: ${message}`),
-    onMisconfiguration: (details) => fastify.log.error({ code: 'OAUTH_GUARD_INTROSPECTION_CREDENTIALS', ...details },
-      'fastify-oauth-guard: the introspection endpoint refused the API\'s own credentials (options.introspection clientId, clientSecret or authMethod); introspected requests get 503 until it accepts them')
-  }))
+  const issuers = options.issuers.map((issuer, index) => {
+    // The option to fix, as the user wrote it: the top-level one, or the list entry's own.
+    const option = typeof rawOptions.issuer === 'string' ? 'options.introspection' : `options.issuer[${index}].introspection`
+    return trustedIssuer(issuer, options, {
+      shared,
+      warn: (message) => fastify.log.warn(`fastify-oauth-guard: ${message}`),
+      onMisconfiguration: (details) => fastify.log.error({ code: 'OAUTH_GUARD_INTROSPECTION_CREDENTIALS', option, ...details },
+        `fastify-oauth-guard: the introspection endpoint refused the API's own credentials (${option} clientId, clientSecret or authMethod); introspected requests get 503 until it accepts them`)
+    })
+  })
   const primary = issuers[0]!
   const metadata = primary.metadata
   const { timeout, retryAfter, realm } = options

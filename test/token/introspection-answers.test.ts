@@ -49,7 +49,27 @@ t.test('refused credentials (401 invalid_client) are 503 with one error log line
   // Fastify's own per-request line for a 5xx is another concern (issue 10); this one names the cause.
   const errors = logs.lines.slice(before).map((line) => JSON.parse(line)).filter((line) => line.level === 50 && line.code !== undefined)
   t.equal(errors.length, 1)
-  t.match(errors[0], { code: 'OAUTH_GUARD_INTROSPECTION_CREDENTIALS', status: 401, error: 'invalid_client', clientId: CREDENTIALS.clientId, authMethod: 'client_secret_basic', msg: /refused the API's own credentials/ })
+  t.match(errors[0], { code: 'OAUTH_GUARD_INTROSPECTION_CREDENTIALS', option: 'options.introspection', status: 401, error: 'invalid_client', clientId: CREDENTIALS.clientId, authMethod: 'client_secret_basic', msg: /refused the API's own credentials \(options\.introspection clientId/ })
+})
+
+t.test('with several issuers, the refused-credentials line names the list entry whose credentials to fix', async (t) => {
+  const endpoints = await startEndpoints(t)
+  endpoints.answer('/introspect', { status: 401, body: { error: 'invalid_client' } })
+  const app = await endpointsApp(t, endpoints, {
+    issuer: [
+      { issuer: 'https://jwt-only.example', audience: 'urn:example:api', metadata: { jwks_uri: 'https://jwt-only.example/jwks' } },
+      { issuer: endpoints.origin, audience: 'urn:example:api', validation: 'introspection', introspection: { ...CREDENTIALS }, metadata: { introspection_endpoint: `${endpoints.origin}/introspect`, jwks_uri: `${endpoints.origin}/jwks` } }
+    ],
+    audience: undefined,
+    validation: undefined,
+    introspection: undefined,
+    metadata: undefined
+  }, logs)
+  const before = logs.lines.length
+  t.equal((await app.inject({ url: '/auth', headers: bearer(opaque()) })).statusCode, 503)
+  const errors = logs.lines.slice(before).map((line) => JSON.parse(line)).filter((line) => line.code === 'OAUTH_GUARD_INTROSPECTION_CREDENTIALS')
+  t.equal(errors.length, 1)
+  t.match(errors[0], { option: 'options.issuer[1].introspection', msg: /\(options\.issuer\[1\]\.introspection clientId, clientSecret or authMethod\)/ })
 })
 
 t.test('the misconfiguration is logged again after the endpoint accepted the credentials in between', async (t) => {
