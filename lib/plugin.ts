@@ -70,7 +70,8 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   const userinfo = new UserinfoClient({ ...options.userinfo, timeout, retryAfter, realm, forget, shared, endpoint: async (auth) => await issuerOf(issuers, auth.claims.iss).metadata.get('userinfo_endpoint') })
   // Set once the metadata route is added, below: challenges then name it (RFC 9728 §5.1).
   let metadataURL: string | undefined
-  const authenticator = new Authenticator(decider, { ...options, dpop: dpop?.offer ?? null, resourceMetadata: () => metadataURL })
+  const extras = { realm, dpop: dpop?.offer ?? null, resourceMetadata: () => metadataURL }
+  const authenticator = new Authenticator(decider, { retryAfter, ...extras })
   const state: RouteSecurityState = { scopes: new Set(), routes: [], docs: [], tracked: [] }
   const defaults = routeDefaults(options)
 
@@ -85,8 +86,8 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   fastify.decorateRequest('auth', null)
   // Declared up front (Fastify's advice for speed): set on each request, it would change the request's shape.
   fastify.decorateRequest(kAuthState, null)
-  decorateUserinfo(fastify, userinfo, { realm }, () => metadataURL)
-  decorateRequireAuth(fastify, { realm })
+  decorateUserinfo(fastify, userinfo, extras)
+  decorateRequireAuth(fastify, extras)
   fastify.decorate('authenticate', authenticateDecorator(authenticator))
   fastify.decorate('oauthGuard', api)
   // The docs' hook first: it marks the docs' own routes, the only ones public by design.

@@ -10,10 +10,10 @@ import { kAuthHook, kAuthState } from '../symbols.js'
 import type { AuthContext } from '../token/auth-context.js'
 import { hasQueryToken } from '../token/bearer-token.js'
 import type { CredentialDecider } from '../token/credential-decision.js'
-import type { DPoPOffer } from '../token/www-authenticate.js'
 import { asHTTPError } from '../token/provider-failure.js'
 import { logSafe } from '../token/refusal-detail.js'
 import { usesToken } from '../token/scopes.js'
+import { completeChallenge, type ChallengeExtras } from './challenge.js'
 import { checkPolicy, type Policy } from './policy.js'
 import { requestURL } from './request-url.js'
 
@@ -29,17 +29,13 @@ export class Authenticator {
   readonly #realm: string | undefined
   /** Milliseconds. */
   readonly #retryAfter: number
-  /** `null`: DPoP off, challenges name Bearer only. */
-  readonly #dpop: DPoPOffer | null
-  /** The `resource_metadata` URL of a challenge (RFC 9728 §5.1); `undefined`: none. */
-  readonly #resourceMetadata: ((request: FastifyRequest) => string | undefined) | undefined
+  readonly #extras: ChallengeExtras
 
-  constructor (decider: CredentialDecider, options: { realm: string | undefined, retryAfter: number, dpop?: DPoPOffer | null, resourceMetadata?: (request: FastifyRequest) => string | undefined }) {
+  constructor (decider: CredentialDecider, options: { retryAfter: number } & ChallengeExtras) {
     this.#decider = decider
     this.#realm = options.realm
     this.#retryAfter = options.retryAfter
-    this.#dpop = options.dpop ?? null
-    this.#resourceMetadata = options.resourceMetadata
+    this.#extras = { realm: options.realm, dpop: options.dpop, resourceMetadata: options.resourceMetadata }
   }
 
   /** The hook enforcing `policy`. */
@@ -110,7 +106,7 @@ export class Authenticator {
   #fail (err: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     // Unexpected (a route's claims check, a bug): fail closed without saying why in the response; the detail tells the log.
     const unexpected = err instanceof OAuthGuardHTTPError ? undefined : err instanceof Error ? `unexpected ${err.name}: ${logSafe(err.message)}` : 'unexpected error'
-    const error = asHTTPError(err, this.#retryAfter, { detail: unexpected }).withRealm(this.#realm).withResourceMetadata(this.#resourceMetadata?.(request)).withDPoP(this.#dpop)
+    const error = completeChallenge(asHTTPError(err, this.#retryAfter, { detail: unexpected }), request, this.#extras)
     // Set on the reply too, so a custom error handler that builds its own reply keeps the challenge.
     reply.headers(error.headers)
     done(error)

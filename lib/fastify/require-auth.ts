@@ -5,8 +5,9 @@
  * cannot check.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { MissingTokenError, type HTTPErrorOptions } from '../errors.js'
+import { MissingTokenError } from '../errors.js'
 import type { AuthContext } from '../token/auth-context.js'
+import { completeChallenge, type ChallengeExtras } from './challenge.js'
 
 /**
  * Decorates every request with `requireAuth()`. It returns `request.auth` once a token was
@@ -17,9 +18,10 @@ import type { AuthContext } from '../token/auth-context.js'
  * @example
  * app.get('/me', { onRequest: app.authenticate }, async (request) => ({ id: request.requireAuth().id }))
  */
-export function decorateRequireAuth (fastify: FastifyInstance, errors: HTTPErrorOptions): void {
+export function decorateRequireAuth (fastify: FastifyInstance, extras: ChallengeExtras): void {
   fastify.decorateRequest('requireAuth', function requireAuth (this: FastifyRequest): AuthContext {
-    if (this.auth === null || this.auth === undefined) throw new MissingTokenError(errors)
+    // The same challenge as the hooks' 401 (realm, RFC 9728 metadata, DPoP offer).
+    if (this.auth === null || this.auth === undefined) throw completeChallenge(new MissingTokenError(), this, extras)
     return this.auth
   })
 }

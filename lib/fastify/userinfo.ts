@@ -5,8 +5,9 @@
  * `WWW-Authenticate` and `code`, and never with the provider's own text.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { MissingTokenError, OAuthGuardHTTPError, type HTTPErrorOptions } from '../errors.js'
+import { MissingTokenError, OAuthGuardHTTPError } from '../errors.js'
 import type { UserInfo, UserinfoClient } from '../token/userinfo.js'
+import { completeChallenge, type ChallengeExtras } from './challenge.js'
 
 /**
  * Decorates every request with `userinfo()`. On a request without `request.auth` (a public route,
@@ -14,15 +15,14 @@ import type { UserInfo, UserinfoClient } from '../token/userinfo.js'
  * @example
  * app.get('/me', { onRequest: app.authenticate }, async (request) => await request.userinfo())
  */
-export function decorateUserinfo (fastify: FastifyInstance, client: UserinfoClient, errors: HTTPErrorOptions, resourceMetadata?: (request: FastifyRequest) => string | undefined): void {
+export function decorateUserinfo (fastify: FastifyInstance, client: UserinfoClient, extras: ChallengeExtras): void {
   fastify.decorateRequest('userinfo', async function userinfo (this: FastifyRequest): Promise<UserInfo> {
     try {
-      if (this.auth === null || this.auth === undefined) throw new MissingTokenError(errors)
+      if (this.auth === null || this.auth === undefined) throw new MissingTokenError()
       return await client.get(this.auth)
     } catch (err) {
-      // Its 401s name the metadata like the hooks' (RFC 9728 §5.1).
-      if (err instanceof OAuthGuardHTTPError) err.withResourceMetadata(resourceMetadata?.(this))
-      throw err
+      // Its challenges read like the hooks' (realm, RFC 9728 metadata, DPoP offer).
+      throw err instanceof OAuthGuardHTTPError ? completeChallenge(err, this, extras) : err
     }
   })
 }

@@ -7,7 +7,7 @@ import type { OAuthGuardOptions } from '../../lib/types.js'
 import { docsApp, startIssuer } from '../fixtures/docs-app.js'
 import { guardedApp } from '../fixtures/guarded-app.js'
 import { createLogCapture } from '../fixtures/log-capture.js'
-import { NO_CREDENTIALS } from '../fixtures/challenges.js'
+import { DPOP_OFFER, NO_CREDENTIALS } from '../fixtures/challenges.js'
 
 const RESOURCE = 'https://api.example.test/mcp'
 const METADATA_URL = 'https://api.example.test/.well-known/oauth-protected-resource/mcp'
@@ -62,7 +62,7 @@ t.test('request.userinfo() on a public route: its 401 names the metadata too', a
   app.get('/me', { schema: { security: [] } }, async (request) => await request.userinfo())
   const res = await app.inject({ url: '/me' })
   t.equal(res.statusCode, 401)
-  t.equal(res.headers['www-authenticate'], `Bearer resource_metadata="${METADATA_URL}"`)
+  t.equal(res.headers['www-authenticate'], `Bearer resource_metadata="${METADATA_URL}"${DPOP_OFFER}, resource_metadata="${METADATA_URL}"`)
 })
 
 t.test('without resource: no metadata route and challenges as before', async (t) => {

@@ -69,11 +69,11 @@ t.test('ttl 0: each call asks the provider', async (t) => {
   t.equal(endpoints.calls('/userinfo'), 2)
 })
 
-t.test('a 401 from the userinfo endpoint is 401 invalid_token: the token is no longer valid', async (t) => {
+t.test('a 401 from the userinfo endpoint is 401 invalid_token, with the challenge of the hooks', async (t) => {
   const { app } = await setup(t, { status: 401, body: { error: 'invalid_token', error_description: UPSTREAM_SECRET_TEXT } })
   const res = await app.inject({ url: '/me', headers: bearer(opaque()) })
   t.equal(res.statusCode, 401)
-  t.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token", error_description="The access token is invalid"')
+  t.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER)
   t.equal(res.json().code, 'OAUTH_GUARD_INVALID_TOKEN')
 })
 
@@ -166,7 +166,7 @@ t.test('request.userinfo() without request.auth rejects with 401 OAUTH_GUARD_MIS
   app.get('/anonymous-me', { onRequest: app.authenticate({ optional: true }) }, async (request) => await request.userinfo())
   const res = await app.inject({ url: '/anonymous-me' })
   t.equal(res.statusCode, 401)
-  t.equal(res.headers['www-authenticate'], 'Bearer')
+  t.equal(res.headers['www-authenticate'], 'Bearer' + DPOP_OFFER)
   t.equal(res.json().code, 'OAUTH_GUARD_MISSING_TOKEN')
   t.equal(endpoints.calls('/userinfo'), 0)
 })
