@@ -26,14 +26,15 @@ type StatefulRequest = FastifyRequest & { [kAuthState]?: AuthContext | null }
 /** Builds hooks bound to one credential decision. */
 export class Authenticator {
   readonly #decider: CredentialDecider
-  readonly #realm: string | undefined
+  /** Made once: the policy check takes it on every request. */
+  readonly #errorOptions: { readonly realm: string | undefined }
   /** Milliseconds. */
   readonly #retryAfter: number
   readonly #extras: ChallengeExtras
 
   constructor (decider: CredentialDecider, options: { retryAfter: number } & ChallengeExtras) {
     this.#decider = decider
-    this.#realm = options.realm
+    this.#errorOptions = Object.freeze({ realm: options.realm })
     this.#retryAfter = options.retryAfter
     this.#extras = { realm: options.realm, dpop: options.dpop, resourceMetadata: options.resourceMetadata }
   }
@@ -71,7 +72,7 @@ export class Authenticator {
         request.auth = null
         return done()
       }
-      return this.#fail(new MissingTokenError({ realm: this.#realm }), request, reply, done)
+      return this.#fail(new MissingTokenError(this.#errorOptions), request, reply, done)
     }
     if (!(decision instanceof Promise)) return this.#check(policy, decision, request, reply, done)
     decision.then((auth) => this.#check(policy, auth, request, reply, done), (err) => this.#fail(err, request, reply, done))
@@ -79,7 +80,7 @@ export class Authenticator {
 
   #check (policy: Policy, auth: AuthContext, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     request[kAuthState] = auth
-    const outcome = checkPolicy(policy, auth, { realm: this.#realm })
+    const outcome = checkPolicy(policy, auth, this.#errorOptions)
     if (outcome === null) return this.#accept(auth, request, reply, done)
     if (outcome instanceof Error) return this.#fail(bindingScheme(outcome, auth), request, reply, done)
     outcome.then((err) => {
