@@ -26,10 +26,10 @@ interface Entry { level: number, msg: string, reason?: string, err?: { code?: st
 const entries = (from: number): Entry[] => logs.lines.slice(from).map((line) => JSON.parse(line) as Entry)
 
 /** An API trusting `issuer`, ready; `startup`: what it logged at warn and above while starting. */
-async function api (t: Test, issuer: OAuthGuardOptions['issuer']): Promise<{ app: FastifyInstance, startup: Entry[] }> {
+async function api (t: Test, issuer: OAuthGuardOptions['issuer'], extra: Partial<OAuthGuardOptions> = {}): Promise<{ app: FastifyInstance, startup: Entry[] }> {
   const app = Fastify({ logger: { ...logs.logger, serializers: logSerializers } })
   t.teardown(async () => await app.close())
-  await app.register(oauthGuard, { issuer, audience: RESOURCE })
+  await app.register(oauthGuard, { issuer, audience: RESOURCE, ...extra })
   app.get('/items', { schema: { security: [{ oauth2: [] }] } }, async (request) => ({ iss: request.auth?.claims.iss, method: request.auth?.method }))
   const before = logs.lines.length
   await app.ready()
@@ -102,6 +102,25 @@ t.test("one issuer's metadata cannot be fetched: one startup warning naming it, 
     detail: `JWKS: ${reason}`
   })
   t.equal(jwks(local), localKeys, 'the keys of the issuer that signed it are not looked at for a token claiming another')
+})
+
+t.test("an issuer whose provider answers only after startup: 503 for its tokens until then, 200 after, the other issuer's unaffected", async (t) => {
+  let up = false
+  const late = createServer((req, res) => {
+    if (!up) return res.writeHead(503).end()
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: lateIssuer, jwks_uri: local.jwksUri }))
+  })
+  await new Promise<void>((resolve) => late.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { late.closeAllConnections(); late.close() })
+  const lateIssuer = `http://127.0.0.1:${(late.address() as AddressInfo).port}/late`
+  // cooldown 0: no back-off after the failed key fetch, so the test needs no clock.
+  const { app, startup } = await api(t, [{ issuer: local.issuer, metadata: { jwks_uri: local.jwksUri } }, { issuer: lateIssuer }], { jwks: { cooldown: 0 } })
+  t.match(startup, [{ level: 40, reason: `HTTP status 503 from ${lateIssuer}/.well-known/openid-configuration` }])
+  const down = await get(app, await local.sign({ iss: lateIssuer }))
+  t.same({ status: down.status, code: down.code, detail: down.detail }, { status: 503, code: 'OAUTH_GUARD_PROVIDER_UNAVAILABLE', detail: `JWKS: HTTP status 503 from ${lateIssuer}/.well-known/openid-configuration` })
+  t.equal((await get(app, await local.sign())).status, 200, 'the other issuer is not held up')
+  up = true
+  t.same((await get(app, await local.sign({ iss: lateIssuer }))).body, { iss: lateIssuer, method: 'jwt' }, 'the failure was not kept')
 })
 
 t.test('a template token whose tid names another allowed tenant is refused, and the log names iss and tid', async (t) => {
