@@ -104,7 +104,7 @@ t.test('a body that stops arriving is a timeout', async (t) => {
     res.writeHead(200, { 'content-type': 'application/json' })
     res.write('{"issuer":')
   })
-  const err = await failure(t, fetchJSON(`${origin}/stalled`, { timeout: 150 }))
+  const err = await failure(t, fetchJSON(`${origin}/stalled`, { timeout: 400 }))
   t.same({ failure: err.failure, status: err.status, message: err.message }, { failure: 'timeout', status: undefined, message: `timeout from ${origin}/stalled` })
 })
 
