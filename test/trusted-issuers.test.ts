@@ -28,3 +28,15 @@ t.test('each issuer has its own key set, and an introspecting-only issuer none',
   t.not(issuers[0]!.keys, issuers[2]!.keys)
   t.equal(issuers[1]!.route.jwt, null)
 })
+
+t.test('with no issuer that introspects, an answer without iss or with an unknown one belongs to the primary', async (t) => {
+  const jwtOnly = resolveOptions({
+    issuer: [{ issuer: 'https://a.example.com' }, { issuer: 'https://c.example.com' }],
+    audience: 'api'
+  })
+  const built = jwtOnly.issuers.map((issuer) => trustedIssuer(issuer, jwtOnly, { shared: null, warn: () => {}, onMisconfiguration: () => {} }))
+  t.equal(issuerOf(built, 'https://c.example.com'), built[1])
+  t.equal(issuerOf(built, undefined), built[0])
+  t.equal(issuerOf(built, 'https://unknown.example.com'), built[0])
+  t.equal(issuerOf(issuers, 'https://login.example.com/t2/v2.0'), issuers[1], 'a tenant the template does not allow is not the template\'s')
+})

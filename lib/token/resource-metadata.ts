@@ -37,7 +37,9 @@ export interface ProtectedResourceMetadata {
  * Why `value` cannot be a resource identifier, or `null`: an absolute `https` URL (`http` on a
  * loopback host, for local development) without fragment (RFC 9728 §1.2) and without query (which
  * §1.2 advises against and which would make the §3.1 URL ambiguous). The path may not hold `:` or
- * `*`, which a router reads as parameters.
+ * `*`, which a router reads as parameters, nor percent-encoding (typed, or made by the URL parser
+ * from a space or a non-ASCII character): the router matches decoded request paths, so the
+ * metadata route would never answer the URL challenges name.
  */
 export function resourceIdentifierProblem (value: string): string | null {
   let url: URL
@@ -54,6 +56,7 @@ export function resourceIdentifierProblem (value: string): string | null {
   }
   if (url.username !== '' || url.password !== '') return `expected a URL without credentials, received ${JSON.stringify(value)}`
   if (/[:*]/.test(url.pathname)) return `expected a path without ":" or "*", received ${JSON.stringify(value)}`
+  if (url.pathname.includes('%')) return `expected a path without percent-encoding or characters that need it (space, non-ASCII), received ${JSON.stringify(value)}`
   return null
 }
 

@@ -139,4 +139,12 @@ t.test('a reachable issuer: discovery done at startup, nothing logged above info
   t.equal((await app.inject({ url: '/private', headers: { authorization: `Bearer ${token}` } })).statusCode, 200)
 })
 
+t.test('several issuers: one warning per failing issuer, tried side by side, so startup waits one timeout, not one each', async (t) => {
+  const hanging = await Promise.all([serve(t, () => {}), serve(t, () => {}), serve(t, () => {})])
+  const { startup, ms } = await start(t, { issuer: [{ issuer: issuer.issuer }, ...hanging.map((origin) => ({ issuer: origin }))], audience: issuer.audience, timeout: 1000 })
+  t.equal(startup.length, 3, 'the reachable issuer is not warned about')
+  t.ok(startup.every((entry) => entry.level === 40 && /^timed out/.test(entry.reason ?? '')), JSON.stringify(startup))
+  t.ok(ms < 2500, `ready after ${Math.round(ms)} ms (three issuers one after the other would take 3000 ms)`)
+})
+
 checkNoSecretsLogged(t, logs)

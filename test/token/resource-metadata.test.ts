@@ -38,3 +38,10 @@ t.test('every trusted issuer is an authorization server, the primary first; none
   t.same(buildResourceMetadata({ resource: 'https://a.example', issuers: ['https://id.example', 'https://other.example'], scopes: [] }).authorization_servers, ['https://id.example', 'https://other.example'])
   t.same(Object.keys(buildResourceMetadata({ resource: 'https://a.example', issuers: [], scopes: [] })), ['resource', 'bearer_methods_supported'])
 })
+
+t.test('a resource path with percent-encoding, or characters the URL parser encodes, is refused', async (t) => {
+  for (const value of ['https://api.example.com/my%20api', 'https://api.example.com/café', 'https://api.example.com/a b', 'https://api.example.com/a%2Fb', 'https://api.example.com/{x}']) {
+    t.equal(resourceIdentifierProblem(value), `expected a path without percent-encoding or characters that need it (space, non-ASCII), received ${JSON.stringify(value)}`, value)
+  }
+  t.equal(resourceIdentifierProblem('https://api.example.com/v1/mcp-server_2.~x'), null, 'unreserved characters need no encoding')
+})
