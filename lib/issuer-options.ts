@@ -24,9 +24,7 @@ export function issuerEntrySchema (introspection: ReturnType<typeof Type.Object>
 }
 
 /** Every problem of a list-form `issuer` (and of the top-level options it makes per-entry). */
-export function issuerListProblems (options: OAuthGuardOptions, entrySchema: ReturnType<typeof issuerEntrySchema>): string[] {
-  const list = options.issuer
-  if (!Array.isArray(list)) return []
+export function issuerListProblems (list: readonly unknown[], options: OAuthGuardOptions, entrySchema: ReturnType<typeof issuerEntrySchema>): string[] {
   const problems: string[] = []
   for (const field of ['metadata', 'validation', 'introspection'] as const) {
     if (options[field] !== undefined) {
@@ -57,13 +55,16 @@ function issuerEntryProblems (entry: IssuerOptions, path: string, options: OAuth
   const template = isIssuerTemplate(entry.issuer)
   if (template) {
     const parts = entry.issuer.split(TENANT_PLACEHOLDER)
-    const sample = urlProblem(parts.join('tenant'))
+    const sampleURL = parts.join('tenant')
+    const sample = urlProblem(sampleURL)
     if (parts.length !== 2) problems.push(`${path}.issuer: expected ${TENANT_PLACEHOLDER} once in a template, received ${JSON.stringify(entry.issuer)}`)
     // In the path only: a tenant in the host would let the token choose among hosts.
     else if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]+\//i.test(parts[0]!)) problems.push(`${path}.issuer: expected ${TENANT_PLACEHOLDER} in the URL's path, received ${JSON.stringify(entry.issuer)}`)
-    else if (sample !== null) problems.push(`${path}.issuer: ${sample.replace('"tenant"', TENANT_PLACEHOLDER)}`)
+    // The problem of a sample URL, quoting the template the user wrote.
+    else if (sample !== null) problems.push(`${path}.issuer: ${sample.replace(JSON.stringify(sampleURL), JSON.stringify(entry.issuer))}`)
     if (entry.tenants === undefined) problems.push(`${path}.tenants: expected the accepted tenant IDs (a list or a function) with a ${TENANT_PLACEHOLDER} template, received undefined`)
-    if (typeof entry.metadata?.jwks_uri !== 'string') problems.push(`${path}.metadata.jwks_uri: expected the key set URL of a template issuer (it cannot be discovered), received ${describe(entry.metadata?.jwks_uri)}`)
+    // Only when absent: a jwks_uri of the wrong type gets the message of every metadata URL, below.
+    if (entry.metadata?.jwks_uri === undefined) problems.push(`${path}.metadata.jwks_uri: expected the key set URL of a template issuer (it cannot be discovered), received ${describe(entry.metadata?.jwks_uri)}`)
     if ((entry.validation ?? 'jwt') !== 'jwt') problems.push(`${path}.validation: expected 'jwt' for a template issuer, received ${JSON.stringify(entry.validation)}`)
   } else {
     const problem = urlProblem(entry.issuer)

@@ -169,7 +169,7 @@ function semanticProblems (options: OAuthGuardOptions): string[] {
     if (issuerProblem !== null) problems.push(`options.issuer: ${issuerProblem}`)
     else if (isIssuerTemplate(options.issuer)) problems.push(`options.issuer: expected an issuer identifier; a template goes in a list entry with tenants and metadata.jwks_uri ([{ issuer, tenants, metadata }]), received ${JSON.stringify(options.issuer)}`)
   }
-  if (Array.isArray(options.issuer)) problems.push(...issuerListProblems(options, IssuerEntrySchema))
+  if (Array.isArray(options.issuer)) problems.push(...issuerListProblems(options.issuer, options, IssuerEntrySchema))
   const single = typeof options.issuer === 'string'
   if (single && options.audience === undefined && options.dangerouslyAllowAnyAudience !== true) {
     problems.push('options.audience: expected the audience your API is known by (its `aud`), received undefined; to accept any audience, set dangerouslyAllowAnyAudience: true')

@@ -36,7 +36,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   const shared = sharedLevel(fastify, options)
   const issuers = options.issuers.map((issuer, index) => {
     // The option to fix, as the user wrote it: the top-level one, or the list entry's own.
-    const option = typeof rawOptions.issuer === 'string' ? 'options.introspection' : `options.issuer[${index}].introspection`
+    const option = typeof rawOptions.issuer === 'string' ? 'options.introspection' : `options.issuer.${index}.introspection`
     return trustedIssuer(issuer, options, {
       shared,
       warn: (message) => fastify.log.warn(`fastify-oauth-guard: ${message}`),

@@ -22,13 +22,13 @@ function problems (issuer: unknown): readonly string[] {
   return []
 }
 
-t.test('a template whose URL breaks the URL rule is refused, named by its entry path', async (t) => {
-  const http = problems([{ issuer: 'http://login.example.com/{tenantid}/v2.0', tenants: ['t1'], metadata: KEYS }])
-  t.equal(http.length, 1)
-  t.match(http[0], /^options\.issuer\.0\.issuer: expected an https URL \(http is allowed for localhost only\), received "http:\/\/login\.example\.com\//)
-  const query = problems([{ issuer: 'https://a.example.com' }, { issuer: `${TEMPLATE}?p=1`, tenants: ['t1'], metadata: KEYS }])
-  t.equal(query.length, 1)
-  t.match(query[0], /^options\.issuer\.1\.issuer: expected a URL without query or fragment, received "https:\/\/login\.example\.com\/.+\/v2\.0\?p=1"$/)
+t.test('a template whose URL breaks the URL rule is refused, quoting the template as written', async (t) => {
+  t.same(problems([{ issuer: 'http://login.example.com/{tenantid}/v2.0', tenants: ['t1'], metadata: KEYS }]), [
+    'options.issuer.0.issuer: expected an https URL (http is allowed for localhost only), received "http://login.example.com/{tenantid}/v2.0"'
+  ])
+  t.same(problems([{ issuer: 'https://a.example.com' }, { issuer: `${TEMPLATE}?p=1`, tenants: ['t1'], metadata: KEYS }]), [
+    `options.issuer.1.issuer: expected a URL without query or fragment, received "${TEMPLATE}?p=1"`
+  ])
   t.same(problems([{ issuer: 'http://localhost:8080/{tenantid}/v2.0', tenants: ['t1'], metadata: { jwks_uri: 'http://localhost:8080/keys' } }]), [], 'http on loopback is allowed')
 })
 
@@ -46,10 +46,10 @@ t.test('metadata URLs of an entry must be URL strings: a number, null or an unsa
   ])
 })
 
-t.test('a template whose jwks_uri is not a string is told a template needs it', async (t) => {
-  const found = problems([{ issuer: TEMPLATE, tenants: ['t1'], metadata: { jwks_uri: 7 } }])
-  t.ok(found.includes('options.issuer.0.metadata.jwks_uri: expected the key set URL of a template issuer (it cannot be discovered), received 7'), found.join('\n'))
-  t.ok(found.every((problem) => problem.startsWith('options.issuer.0.metadata.jwks_uri: ')), 'nothing else is blamed')
+t.test('a template whose jwks_uri is not a string gets one message for it, as any metadata URL', async (t) => {
+  t.same(problems([{ issuer: TEMPLATE, tenants: ['t1'], metadata: { jwks_uri: 7 } }]), [
+    'options.issuer.0.metadata.jwks_uri: expected a URL string, received 7'
+  ])
 })
 
 t.test('a tenant function is kept as given; a tenant list is copied, so changing it later changes nothing', async (t) => {

@@ -69,7 +69,7 @@ t.test('with several issuers, the refused-credentials line names the list entry 
   t.equal((await app.inject({ url: '/auth', headers: bearer(opaque()) })).statusCode, 503)
   const errors = logs.lines.slice(before).map((line) => JSON.parse(line)).filter((line) => line.code === 'OAUTH_GUARD_INTROSPECTION_CREDENTIALS')
   t.equal(errors.length, 1)
-  t.match(errors[0], { option: 'options.issuer[1].introspection', msg: /\(options\.issuer\[1\]\.introspection clientId, clientSecret or authMethod\)/ })
+  t.match(errors[0], { option: 'options.issuer.1.introspection', msg: /\(options\.issuer\.1\.introspection clientId, clientSecret or authMethod\)/ })
 })
 
 t.test('the misconfiguration is logged again after the endpoint accepted the credentials in between', async (t) => {
