@@ -47,7 +47,7 @@ export type ResolvedDPoPOptions = null | {
   readonly replayMaxEntries: number
 }
 
-const Mode = Type.Union([Type.Literal('off'), Type.Literal('allowed'), Type.Literal('required')])
+const Mode = Type.Union([Type.Literal('off'), Type.Literal('allowed'), Type.Literal('required')], { expected: "'off', 'allowed' or 'required'" })
 
 /** Schema of the object form of `dpop`, checked on its own so that each problem names its field. */
 const NonceSettingsSchema = Type.Object({

@@ -15,9 +15,9 @@ import type { IssuerOptions, OAuthGuardOptions } from './types.js'
 export function issuerEntrySchema (introspection: ReturnType<typeof Type.Object>) {
   return Type.Object({
     issuer: Type.String({ minLength: 1 }),
-    audience: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })])),
+    audience: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { expected: 'a non-empty string, or a non-empty list of them' })),
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    validation: Type.Optional(Type.Union([Type.Literal('jwt'), Type.Literal('introspection'), Type.Literal('auto')])),
+    validation: Type.Optional(Type.Union([Type.Literal('jwt'), Type.Literal('introspection'), Type.Literal('auto')], { expected: "'jwt', 'introspection' or 'auto'" })),
     introspection: Type.Optional(introspection),
     tenants: Type.Optional(Type.Union([Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Function([Type.String()], Type.Boolean())], { expected: 'a non-empty list of tenant IDs, or a function (tenantId) => boolean' }))
   }, { additionalProperties: false })

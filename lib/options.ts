@@ -39,7 +39,7 @@ const Millis = (minimum: number) => Type.Integer({ minimum, unit: 'milliseconds'
 const IntrospectionSchema = Type.Object({
   clientId: Type.String({ minLength: 1 }),
   clientSecret: Type.String({ minLength: 1 }),
-  authMethod: Type.Optional(Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post')])),
+  authMethod: Type.Optional(Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post')], { expected: "'client_secret_basic' or 'client_secret_post'" })),
   cacheMaxTTL: Type.Optional(Millis(0)),
   cacheMaxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
   cacheMaxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
@@ -52,12 +52,12 @@ const IssuerEntrySchema = issuerEntrySchema(IntrospectionSchema)
 const OptionsSchema = Type.Object({
   // A list's entries are checked one by one (issuer-options.ts), for messages that name the entry.
   issuer: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.Unknown(), { minItems: 1 })], { expected: 'an issuer URL, or a non-empty list of issuer entries' }),
-  audience: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })])),
+  audience: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { expected: 'a non-empty string, or a non-empty list of them' })),
   dangerouslyAllowAnyAudience: Type.Optional(Type.Boolean()),
   securityScheme: Type.Optional(Type.String({ minLength: 1 })),
   externalSchemes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  validation: Type.Optional(Type.Union([Type.Literal('jwt'), Type.Literal('introspection'), Type.Literal('auto')])),
+  validation: Type.Optional(Type.Union([Type.Literal('jwt'), Type.Literal('introspection'), Type.Literal('auto')], { expected: "'jwt', 'introspection' or 'auto'" })),
   algorithms: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
   clockTolerance: Type.Optional(Millis(0)),
   requireAccessTokenType: Type.Optional(Type.Boolean()),
@@ -80,7 +80,7 @@ const OptionsSchema = Type.Object({
     maxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
     maxBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
     maxAge: Type.Optional(Millis(1))
-  }, { additionalProperties: false })])),
+  }, { additionalProperties: false })], { expected: 'false, or { maxEntries, maxBytes, maxAge }' })),
   introspection: Type.Optional(IntrospectionSchema),
   userinfo: Type.Optional(Type.Object({
     ttl: Type.Optional(Millis(0)),
@@ -93,7 +93,7 @@ const OptionsSchema = Type.Object({
   // Checked for its methods in semanticProblems: a client object is no schema's business.
   store: Type.Optional(Type.Unknown()),
   storeTimeout: Type.Optional(Millis(1)),
-  storeReplayFallback: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('refuse')])),
+  storeReplayFallback: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('refuse')], { expected: "'local' or 'refuse'" })),
   dpop: Type.Optional(DPoPOptionsSchema),
   docs: Type.Optional(DocsOptionsSchema),
   resource: Type.Optional(ResourceOptionSchema),

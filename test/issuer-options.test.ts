@@ -52,7 +52,7 @@ t.test('the string form resolves to a single issuer, as before', async (t) => {
 t.test('a problem of a list entry is named by its path', async (t) => {
   t.same(problems({ issuer: [{ issuer: 'ftp://a.example.com', audience: 'api' }, { issuer: B, audiense: 'api' }, 42] }), [
     'options.issuer.0.issuer: expected an https URL (http is allowed for localhost only), received "ftp://a.example.com"',
-    'options.issuer.1.audiense: Unexpected property, received "api"',
+    'options.issuer.1.audiense: unexpected property, received "api"',
     'options.issuer.2: expected object, received 42'
   ])
   t.same(problems({ issuer: [], audience: 'api' }), ['options.issuer: expected an issuer URL, or a non-empty list of issuer entries, received []'])

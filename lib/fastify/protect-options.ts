@@ -16,7 +16,7 @@ export const ProtectAllRoutesSchema = Type.Union([
     exclude: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 })))
   }, { additionalProperties: false })
-])
+], { expected: 'true, false, or { exclude, scopes }' })
 
 /** The options this file reads. */
 export interface ProtectOptions {

@@ -27,7 +27,7 @@ export const ResourceOptionSchema = Type.String({ minLength: 1 })
 export const ResourceMetadataOptionSchema = Type.Union([
   Type.Boolean(),
   Type.Object({ maxAge: Type.Optional(Type.Integer({ minimum: 0, multipleOf: 1000 })) }, { additionalProperties: false })
-])
+], { expected: 'true, false or { maxAge }' })
 
 /** The options this file reads. */
 export interface ResourceOptions {

@@ -115,9 +115,9 @@ export const DocsOptionsSchema = Type.Object({
   clientCredentials: Type.Optional(Type.Boolean()),
   tokenRelay: Type.Optional(Type.Union([Type.Boolean(), Type.Object({
     audience: Type.Optional(Type.String({ minLength: 1 })),
-    resource: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })])),
+    resource: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { expected: 'a non-empty string, or a non-empty list of them' })),
     maxRequestsPerMinute: Type.Optional(Type.Integer({ minimum: 1 }))
-  }, { additionalProperties: false })])),
+  }, { additionalProperties: false })], { expected: 'true, false, or { audience, resource, maxRequestsPerMinute }' })),
   publicURL: Type.Optional(Type.String({ minLength: 1 })),
   openapi: Type.Optional(Type.Object({
     openapi: Type.Optional(Type.String({ pattern: '^3\\.[0-9]+\\.[0-9]+$' })),

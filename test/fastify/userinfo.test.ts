@@ -187,7 +187,7 @@ t.test('options: userinfo.ttl and maxEntries are validated', async (t) => {
   const endpoints = await startEndpoints(t)
   await t.rejects(endpointsApp(t, endpoints, { userinfo: { ttl: -1, maxEntries: 0, extra: 1 } as never }), {
     code: 'OAUTH_GUARD_INVALID_OPTIONS',
-    problems: ['options.userinfo.extra: Unexpected property, received 1', 'options.userinfo.ttl: expected integer to be greater or equal to 0 (milliseconds), received -1', 'options.userinfo.maxEntries: expected integer to be greater or equal to 1, received 0']
+    problems: ['options.userinfo.extra: unexpected property, received 1', 'options.userinfo.ttl: expected integer to be greater or equal to 0 (milliseconds), received -1', 'options.userinfo.maxEntries: expected integer to be greater or equal to 1, received 0']
   })
 })
 

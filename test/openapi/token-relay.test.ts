@@ -155,14 +155,15 @@ t.test('the relay is hidden from the document, and the clientCredentials tokenUr
   t.same(await openAPIErrors(document), [])
 })
 
-t.test('options: tokenRelay is validated', async (t) => {
+t.test('options: tokenRelay is validated, each problem named by its field', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
   const relay = { resource: 'not a uri', maxRequestsPerMinute: 0, extra: 1 } as TokenRelayOptions
   await t.rejects(async () => { await app.register(oauthGuard, { issuer: idp.issuer, audience: RESOURCE, docs: { tokenRelay: relay } }) }, {
     code: 'OAUTH_GUARD_INVALID_OPTIONS',
     problems: [
-      'options.docs.tokenRelay: expected union value, received {"resource":"not a uri","maxRequestsPerMinute":0,"extra":1}',
+      'options.docs.tokenRelay.extra: unexpected property, received 1',
+      'options.docs.tokenRelay.maxRequestsPerMinute: expected integer to be greater or equal to 1, received 0',
       'options.docs.tokenRelay.resource: expected absolute URIs without a fragment (RFC 8707 §2), received "not a uri"'
     ]
   })
