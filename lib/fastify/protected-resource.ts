@@ -26,7 +26,7 @@ export const ResourceOptionSchema = Type.String({ minLength: 1 })
 /** Schema of `resourceMetadata`. */
 export const ResourceMetadataOptionSchema = Type.Union([
   Type.Boolean(),
-  Type.Object({ maxAge: Type.Optional(Type.Integer({ minimum: 0, multipleOf: 1000 })) }, { additionalProperties: false })
+  Type.Object({ maxAge: Type.Optional(Type.Integer({ minimum: 0, multipleOf: 1000, unit: 'milliseconds, whole seconds: Cache-Control max-age is in seconds' })) }, { additionalProperties: false })
 ], { expected: 'true, false or { maxAge }' })
 
 /** The options this file reads. */
@@ -51,12 +51,6 @@ export function resourceMetadataProblems (options: ResourceOptions): string[] {
     if (options.resourceMetadata === false) problems.push('options.resource: expected it only when resourceMetadata is not false, received both')
   } else if (options.resource === undefined && options.resourceMetadata !== undefined && options.resourceMetadata !== false) {
     problems.push("options.resource: expected the API's resource identifier (an https URL such as 'https://api.example.com/mcp') with resourceMetadata on, received undefined")
-  }
-  // The schema's union reports only "expected union value"; say which member is wrong.
-  const settings = options.resourceMetadata as unknown
-  if (settings !== null && typeof settings === 'object' && 'maxAge' in settings) {
-    const { maxAge } = settings
-    if (!Number.isInteger(maxAge) || (maxAge as number) < 0 || (maxAge as number) % 1000 !== 0) problems.push(`options.resourceMetadata.maxAge: expected milliseconds >= 0, a multiple of 1000 (Cache-Control max-age is in seconds), received ${String(JSON.stringify(maxAge))}`)
   }
   return problems
 }

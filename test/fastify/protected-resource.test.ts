@@ -136,7 +136,7 @@ t.test('options: resource must be a resource identifier, resourceMetadata needs 
   t.same(problems({ resource: '' }), ['options.resource: expected string length greater or equal to 1, received ""'])
   t.same(problems({ resource: RESOURCE, resourceMetadata: false }), ['options.resource: expected it only when resourceMetadata is not false, received both'])
   t.same(problems({ resourceMetadata: true }), ["options.resource: expected the API's resource identifier (an https URL such as 'https://api.example.com/mcp') with resourceMetadata on, received undefined"])
-  t.match(problems({ resource: RESOURCE, resourceMetadata: { maxAge: -1 } }).join('\n'), /^options\.resourceMetadata\.maxAge: expected milliseconds >= 0, a multiple of 1000 \(Cache-Control max-age is in seconds\), received -1$/m)
+  t.match(problems({ resource: RESOURCE, resourceMetadata: { maxAge: -1 } }).join('\n'), /^options\.resourceMetadata\.maxAge: expected integer to be greater or equal to 0 \(milliseconds, whole seconds: Cache-Control max-age is in seconds\), received -1$/m)
   t.match(problems({ resource: RESOURCE, resourceMetadata: { ttl: 1 } }).join('\n'), /options\.resourceMetadata/)
   t.match(problems({ resource: RESOURCE, resourceMetadata: 'yes' }).join('\n'), /options\.resourceMetadata: expected/)
   t.same(resolveOptions({ ...base, resource: RESOURCE }).resourceMetadata, { resource: RESOURCE, maxAge: 3_600_000 })
