@@ -116,8 +116,16 @@ export function serveResourceMetadata (fastify: FastifyInstance, settings: Resol
   }
   // The §3.1 URL, and the root one that clients without path-aware discovery try.
   // Public even with protectAllRoutes (`security: []`), and `hide`: not in the OpenAPI paths.
+  // The CORS preflight of a browser client that sends a header of its own (the MCP SDK sends
+  // MCP-Protocol-Version): any origin, any header, no credentials (Fetch standard, CORS protocol).
+  const preflight = (request: FastifyRequest, reply: FastifyReply): void => {
+    reply.header('access-control-allow-origin', '*').header('access-control-allow-methods', 'GET, HEAD')
+      .header('access-control-allow-headers', '*').header('access-control-max-age', String(settings.maxAge / 1000))
+      .code(204).send()
+  }
   for (const url of new Set([resourceMetadataPath(resource), WELL_KNOWN_RESOURCE_METADATA])) {
     fastify.get(url, { schema: { hide: true, security: [] } }, handler)
+    fastify.options(url, { schema: { hide: true, security: [] } }, preflight)
   }
   return resourceMetadataURL(resource)
 }

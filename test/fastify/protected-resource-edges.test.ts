@@ -80,10 +80,28 @@ t.test('HEAD answers the headers of GET without a body: JSON, public Cache-Contr
   t.equal(head.headers['content-length'], get.headers['content-length'])
 })
 
-t.test('only GET and HEAD: other methods on the metadata URL are 404', async (t) => {
+t.test('only GET and HEAD (and the CORS preflight): other methods on the metadata URL are 404', async (t) => {
   const app = await api(t, { resource: 'https://api.example.test/mcp' })
   for (const method of ['POST', 'PUT', 'DELETE'] as const) {
     t.equal((await app.inject({ method, url: `${METADATA_PREFIX}/mcp` })).statusCode, 404, method)
+  }
+})
+
+t.test('the CORS preflight of a browser client sending its own header is answered for any origin', async (t) => {
+  const app = await api(t, { resource: 'https://api.example.test/mcp' })
+  for (const url of [`${METADATA_PREFIX}/mcp`, METADATA_PREFIX]) {
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: { origin: 'https://inspector.example.net', 'access-control-request-method': 'GET', 'access-control-request-headers': 'mcp-protocol-version' }
+    })
+    t.equal(res.statusCode, 204, url)
+    t.equal(res.headers['access-control-allow-origin'], '*', url)
+    t.equal(res.headers['access-control-allow-methods'], 'GET, HEAD', url)
+    t.equal(res.headers['access-control-allow-headers'], '*', url)
+    t.equal(res.headers['access-control-max-age'], '3600', `${url}: as long as the document is cached`)
+    t.equal(res.headers['access-control-allow-credentials'], undefined, `${url}: no credentials`)
+    t.equal(res.body, '', url)
   }
 })
 
