@@ -134,7 +134,8 @@ export function providerURLProblem (value: unknown): string | null {
 function redact (url: string): string {
   try {
     const u = new URL(url)
-    return `${u.origin}${u.pathname}`
+    // A URL without an origin (data:, javascript:) carries its content in the path: the scheme says enough.
+    return u.origin === 'null' ? `${u.protocol}…` : `${u.origin}${u.pathname}`
   } catch {
     return '<invalid URL>'
   }

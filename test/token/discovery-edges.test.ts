@@ -135,8 +135,8 @@ t.test('a URL that is not https (or http on loopback) is refused without a reque
   const { origin, hits } = await provider(t, (req, res) => send(res, 200, '{}'))
   const cases: Array<[string, string]> = [
     ['not a URL', 'insecure-url from <invalid URL>'],
-    // An opaque URL has no origin: what follows the scheme is its path.
-    ['data:application/json,{"keys":[]}', 'insecure-url from nullapplication/json,{"keys":[]}'],
+    // An opaque URL has no origin and its content is its path: only the scheme is shown.
+    ['data:application/json,{"keys":[]}', 'insecure-url from data:…'],
     ['http://keys.example.com/jwks?client_secret=s3cr3t', 'insecure-url from http://keys.example.com/jwks'],
     ['ftp://127.0.0.1/jwks', 'insecure-url from ftp://127.0.0.1/jwks']
   ]
