@@ -180,4 +180,12 @@ t.test('a relay request with the wrong method or content type gets Fastify\'s an
   t.equal(endpoints.calls('/token'), 0)
 })
 
+t.test('a request without a body or a content type is 400 "Parameter grant_type missing"', async (t) => {
+  const { app, endpoints } = await relayApp(t, { body: {} })
+  const res = await app.inject({ method: 'POST', url: '/docs/token', headers: { authorization: BASIC } })
+  t.equal(res.statusCode, 400)
+  t.same(res.json(), { error: 'invalid_request', error_description: 'Parameter grant_type missing' })
+  t.equal(endpoints.calls('/token'), 0)
+})
+
 checkNoSecretsLogged(t, logs)

@@ -133,4 +133,36 @@ t.test('a stored answer the second instance would refuse (another issuer) is ref
   t.equal(endpoints.calls('/introspect'), 1)
 })
 
+t.test('a refusal of the API\'s credentials without an OAuth error body is logged once, and again when it changes', async (t) => {
+  let answer: { status: number, raw: string } = { status: 401, raw: 'Unauthorized' }
+  const endpoints = await startEndpoints(t)
+  endpoints.answer('/introspect', () => answer)
+  const app = await endpointsApp(t, endpoints, {}, logs)
+  const before = logs.lines.length
+  for (let i = 0; i < 2; i++) t.equal((await app.inject({ url: '/auth', headers: bearer(opaque()) })).statusCode, 503)
+  answer = { status: 400, raw: '{"error":"invalid_client"}' }
+  for (let i = 0; i < 2; i++) t.equal((await app.inject({ url: '/auth', headers: bearer(opaque()) })).statusCode, 503)
+  const reports = logs.lines.slice(before).map((line) => JSON.parse(line)).filter((line) => line.code === 'OAUTH_GUARD_INTROSPECTION_CREDENTIALS')
+  t.equal(reports.length, 2, 'one line per distinct refusal')
+  t.match(reports[0], { level: 50, status: 401, clientId: CREDENTIALS.clientId })
+  t.notOk('error' in reports[0], 'no OAuth error code to report')
+  t.match(reports[1], { level: 50, status: 400, error: 'invalid_client' })
+})
+
+t.test('a token the userinfo endpoint refuses is deleted from the shared store too', async (t) => {
+  const endpoints = await startEndpoints(t)
+  endpoints.answer('/introspect', { body: activeAnswer(endpoints) })
+  endpoints.answer('/userinfo', { status: 401, body: { error: 'invalid_token' } })
+  const { one, two } = await sharedApps(t, endpoints, 'intro-forget:')
+  const token = opaque()
+  t.equal((await one.inject({ url: '/auth', headers: bearer(token) })).statusCode, 200)
+  t.equal((await keysUnder(redis, 'intro-forget:introspection:')).length, 1)
+  const me = await one.inject({ url: '/me', headers: bearer(token) })
+  t.equal(me.statusCode, 401)
+  t.equal(me.json().code, 'OAUTH_GUARD_INVALID_TOKEN')
+  t.same(await keysUnder(redis, 'intro-forget:introspection:'), [], 'the shared answer is gone')
+  t.equal((await two.inject({ url: '/auth', headers: bearer(token) })).statusCode, 200)
+  t.equal(endpoints.calls('/introspect'), 2, 'the other instance had to ask the provider again')
+})
+
 checkNoSecretsLogged(t, logs)
