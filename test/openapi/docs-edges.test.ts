@@ -82,3 +82,11 @@ t.test('without the user\'s own plugins, Swagger UI\'s DownloadUrl plugin is kep
   t.same(plugins[0](system), { fn: 'download' })
   t.same(calls, [system])
 })
+
+t.test('a route with a null hook gets Fastify\'s own error, not a TypeError from the docs\' onRoute hook', async (t) => {
+  const issuer = await startIssuer(t)
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(oauthGuard, { issuer: issuer.issuer, audience: issuer.audience, docs: { clientId: 'swagger-ui' } })
+  t.throws(() => app.get('/x', { preHandler: null as never }, async () => 'x'), { code: 'FST_ERR_HOOK_INVALID_HANDLER' })
+})
