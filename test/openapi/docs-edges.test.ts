@@ -8,7 +8,7 @@ import { loadPeers } from '../../lib/openapi/docs-plugin.js'
 import { swaggerUIDisplay } from '../../lib/openapi/swagger-ui-display.js'
 import { ATTACKER_CERT_DER, ATTACKER_KEY_PEM } from '../fixtures/attacker-cert.js'
 import { createLogCapture } from '../fixtures/log-capture.js'
-import { startIssuer } from '../fixtures/docs-app.js'
+import { documentOf, startIssuer } from '../fixtures/docs-app.js'
 
 const CERT_PEM = `-----BEGIN CERTIFICATE-----\n${ATTACKER_CERT_DER.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END CERTIFICATE-----`
 
@@ -88,5 +88,22 @@ t.test('a route with a null hook gets Fastify\'s own error, not a TypeError from
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(oauthGuard, { issuer: issuer.issuer, audience: issuer.audience, docs: { clientId: 'swagger-ui' } })
-  t.throws(() => app.get('/x', { preHandler: null as never }, async () => 'x'), { code: 'FST_ERR_HOOK_INVALID_HANDLER' })
+  // Registered as a plugin so that it loads after the docs, whose onRoute hook then sees the route.
+  app.register(async (api) => { api.get('/x', { preHandler: null as never }, async () => 'x') })
+  await t.rejects(async () => { await app.ready() }, { code: 'FST_ERR_HOOK_INVALID_HANDLER' })
+})
+
+t.test('a policy hook inside a hook array still documents the 403 its permissions can cause', async (t) => {
+  const issuer = await startIssuer(t)
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(oauthGuard, { issuer: issuer.issuer, audience: issuer.audience, docs: { clientId: 'swagger-ui' } })
+  const noop = async () => {}
+  app.register(async (api) => {
+    api.get('/reports', { onRequest: [noop, api.authenticate({ permissions: ['reports:view'] })] }, async () => [])
+    api.get('/user', { onRequest: [noop, api.authenticate] }, async () => [])
+  })
+  const document = await documentOf(t, app)
+  t.same(document.paths['/reports'].get.responses['403'], { $ref: '#/components/responses/OAuthGuardForbidden' })
+  t.equal(document.paths['/user'].get.responses['403'], undefined, 'any valid token: no 403 to document')
 })
