@@ -274,7 +274,8 @@ export class Introspector {
 
   /** Reports a refusal of the API's own credentials once, until an answer succeeds or the refusal changes. */
   #misconfigured (err: ProviderRequestError): void {
-    const key = `${err.status ?? ''} ${err.oauthError ?? ''}`
+    // Only status answers are about the credentials (answerAbout), and fetchJSON gives every one its status.
+    const key = `${String(err.status)} ${err.oauthError ?? ''}`
     if (this.#misconfiguration === key) return
     this.#misconfiguration = key
     this.#options.onMisconfiguration?.({ status: err.status, error: err.oauthError, clientId: this.#options.credentials.clientId, authMethod: this.#options.credentials.authMethod })
