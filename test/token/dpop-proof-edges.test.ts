@@ -2,6 +2,7 @@
 // not send (bad shapes, bad headers, unparsable claims), the order in which a proof with several
 // defects is refused, htu normalisation edges, the iat window's bounds and nonce expiry on a fake clock.
 import { CompactSign, exportJWK, generateKeyPair, calculateJwkThumbprint } from 'jose'
+import { connect } from 'node:net'
 import t, { type Test } from 'tap'
 import { DPoPNonces } from '../../lib/token/dpop-nonce.js'
 import { MAX_DPOP_PROOF_LENGTH } from '../../lib/token/dpop-proof.js'
@@ -69,6 +70,20 @@ t.test('one DPoP header holding two proofs joined by a comma is refused as more 
   const token = await bound()
   const proof = await key.proof({ htm: 'GET', htu: URL_USER, ath: ath(token) })
   refused(t, await send(token, `${proof}, ${proof}`), 'multiple')
+})
+
+t.test('two DPoP header lines on a real connection are refused as more than one', async (t) => {
+  const token = await bound()
+  const proof = await key.proof({ htm: 'GET', htu: 'http://localhost/user', ath: ath(token) })
+  const address = await plain.app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = new URL(address)
+  const socket = connect(Number(port), '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  socket.end(`GET /user HTTP/1.1\r\nHost: localhost\r\nAuthorization: DPoP ${token}\r\nDPoP: ${proof}\r\nDPoP: ${proof}\r\nConnection: close\r\n\r\n`)
+  let response = ''
+  for await (const chunk of socket) response += String(chunk)
+  t.match(response, /^HTTP\/1\.1 401 /)
+  t.match(response, `\r\nwww-authenticate: ${challenge('invalid_dpop_proof', TEXT.multiple)}\r\n`)
 })
 
 t.test('a valid proof longer than the limit is refused as malformed; one just within it is accepted', async (t) => {
