@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { schemaProblems } from './option-messages.js'
+import { describe, schemaProblems } from './option-messages.js'
 import { DPoPNonces, DEFAULT_DPOP_NONCE_LIFETIME } from './token/dpop-nonce.js'
 import { DEFAULT_DPOP_ALGORITHMS, DEFAULT_DPOP_IAT_WINDOW, DPOP_ALGORITHMS, DPoPVerifier } from './token/dpop-proof.js'
 import { DEFAULT_REPLAY_MAX_ENTRIES, LocalReplayStore } from './token/local-replay-store.js'
@@ -70,12 +70,12 @@ export const DPoPOptionsSchema = Type.Unknown()
 export function dpopProblems (dpop: unknown): string[] {
   if (dpop === undefined) return []
   if (dpop === null || typeof dpop !== 'object' || Array.isArray(dpop)) {
-    return Value.Check(Mode, dpop) ? [] : [`options.dpop: expected 'off', 'allowed', 'required' or { mode, algorithms, iatWindow, nonce, replayMaxEntries }, received ${JSON.stringify(dpop) ?? String(dpop)}`]
+    return Value.Check(Mode, dpop) ? [] : [`options.dpop: expected 'off', 'allowed', 'required' or { mode, algorithms, iatWindow, nonce, replayMaxEntries }, received ${describe(dpop)}`]
   }
   const problems = schemaProblems(DPoPSettingsSchema, dpop, 'options.dpop')
   const nonce = (dpop as { nonce?: unknown }).nonce
   if (nonce !== null && typeof nonce === 'object' && !Array.isArray(nonce)) problems.push(...schemaProblems(NonceSettingsSchema, nonce, 'options.dpop.nonce'))
-  else if (nonce !== undefined && typeof nonce !== 'boolean') problems.push(`options.dpop.nonce: expected a boolean or { secret, lifetime }, received ${JSON.stringify(nonce) ?? String(nonce)}`)
+  else if (nonce !== undefined && typeof nonce !== 'boolean') problems.push(`options.dpop.nonce: expected a boolean or { secret, lifetime }, received ${describe(nonce)}`)
   const algorithms = (dpop as { algorithms?: unknown }).algorithms
   for (const alg of Array.isArray(algorithms) ? algorithms : []) {
     if (typeof alg === 'string' && !DPOP_ALGORITHMS.includes(alg)) {

@@ -88,8 +88,10 @@ export function redisStore (client: RedisClientLike, options: RedisStoreOptions 
   if (client === null || typeof client !== 'object' || typeof client.get !== 'function' || typeof client.set !== 'function' || typeof client.del !== 'function') {
     problems.push('redisStore client: expected an ioredis client (get, set and del), received ' + (client === null ? 'null' : typeof client))
   }
-  const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX
-  if (typeof prefix !== 'string') problems.push(`redisStore options.prefix: expected a string, received ${typeof prefix}`)
+  if (options === null || typeof options !== 'object') problems.push(`redisStore options: expected an object, received ${options === null ? 'null' : typeof options}`)
+  // Only a missing prefix takes the default: a `null` one is refused, not silently replaced.
+  const prefix = options?.prefix === undefined ? DEFAULT_REDIS_PREFIX : options.prefix
+  if (typeof prefix !== 'string') problems.push(`redisStore options.prefix: expected a string, received ${prefix === null ? 'null' : typeof prefix}`)
   if (problems.length > 0) throw new InvalidOptionsError(problems)
   return new RedisStore(client, prefix)
 }

@@ -75,8 +75,8 @@ export class SharedLevel {
 
   /** The value of `key`: a string, `null` when absent, `undefined` when the store could not answer. */
   async get (key: string): Promise<string | null | undefined> {
-    const value = await this.#call(async () => await this.#store.get(key))
-    return value === undefined ? undefined : value ?? null
+    // A store's `undefined` (absent) becomes `null` inside the call: outside it, `undefined` means no answer.
+    return await this.#call(async () => (await this.#store.get(key)) ?? null)
   }
 
   /** Writes `value` for `ttl` ms; `false` when the store could not take it. */

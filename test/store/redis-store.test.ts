@@ -41,7 +41,11 @@ t.test('values are written with their time to live in the same SET command, unde
   const monitor = await client.monitor()
   t.teardown(() => monitor.disconnect())
   const commands: string[][] = []
-  monitor.on('monitor', (_time: string, args: string[]) => commands.push(args))
+  // The monitor hears commands on its own connection: wait until it has heard the last one.
+  const synced = new Promise<void>((resolve) => monitor.on('monitor', (_time: string, args: string[]) => {
+    commands.push(args)
+    if (args[1] === 'cmd:sync') resolve()
+  }))
   const store = redisStore(await redis.readyClient(), { prefix: 'cmd:' })
   await store.set('k1', 'v1', 1500)
   t.equal(await store.add('k2', '1', 2500), true)
@@ -50,6 +54,7 @@ t.test('values are written with their time to live in the same SET command, unde
   await store.delete('k1')
   t.equal(await store.get('k1'), null)
   await store.get('sync')
+  await synced
   t.same(commands.filter((args) => args[0].toLowerCase() !== 'info'), [
     ['set', 'cmd:k1', 'v1', 'PX', '1500'],
     ['set', 'cmd:k2', '1', 'PX', '2500', 'NX'],

@@ -71,3 +71,40 @@ t.test('an entry that cannot be read back is a miss', async (t) => {
   t.equal(await shared.get('past'), undefined)
   t.equal(await shared.get('shape'), undefined)
 })
+
+t.test('a stored answer this instance decodes as a refusal is that refusal until the writer\'s deadline', async (t) => {
+  const stale = { encode: (value: string) => value, decode: (): Outcome<string> => ({ active: false, reason: 'expired' }) }
+  const shared = new SharedOutcomes(await level(), 'decoded:', stale)
+  const until = Date.now() + 10_000
+  await redis.client().set('outcomes:decoded:k', JSON.stringify({ u: until, v: 'claims that expired since' }), 'PX', 10_000)
+  t.same(await shared.get('k'), { outcome: { active: false, reason: 'expired' }, until })
+})
+
+t.test('a shared answer lives no longer than its own deadline nor its writer\'s, whichever is first', async (t) => {
+  const soon = Date.now() + 5_000
+  const own = { encode: (value: string) => value, decode: (value: unknown): Outcome<string> => ({ active: true, value: String(value), until: soon, bytes: 1 }) }
+  const shared = new SharedOutcomes(await level(), 'min:', own)
+  await redis.client().set('outcomes:min:k', JSON.stringify({ u: soon + 5_000, v: 'v' }), 'PX', 10_000)
+  t.equal((await shared.get('k'))?.until, soon, 'its own, earlier')
+  await redis.client().set('outcomes:min:k2', JSON.stringify({ u: soon - 1_000, v: 'v' }), 'PX', 10_000)
+  t.equal((await shared.get('k2'))?.until, soon - 1_000, "the writer's, earlier")
+})
+
+t.test('nothing is written for an outcome with no life left or no finite deadline', async (t) => {
+  const shared = new SharedOutcomes(await level(), 'lifeless:', codec)
+  await shared.set('past', { active: false, reason: 'invalid' }, Date.now() - 1, undefined)
+  await shared.set('now', { active: false, reason: 'invalid' }, Date.now(), undefined)
+  await shared.set('endless', { active: true, value: 'v', until: Infinity, bytes: 1 }, Infinity, undefined)
+  await shared.set('nan', { active: true, value: 'v', until: Infinity, bytes: 1 }, Number.NaN, undefined)
+  await shared.set('live', { active: false, reason: 'invalid' }, Date.now() + 10_000, '')
+  t.same((await redis.dump()).filter(([key]) => key.startsWith('outcomes:lifeless:')).map(([key]) => key), ['outcomes:lifeless:live'], 'an empty secret is no reason to skip')
+})
+
+t.test('a stored text that is JSON but not an entry is a miss', async (t) => {
+  const client = redis.client()
+  const shared = new SharedOutcomes(await level(), 'shapes:', codec)
+  for (const [name, text] of [['null', 'null'], ['number', '5'], ['string', '"v"'], ['no-deadline', '{"v":"v"}'], ['text-deadline', `{"u":"${Date.now() + 10_000}","v":"v"}`], ['other-reason', `{"u":${Date.now() + 10_000},"r":"revoked"}`]]) {
+    await client.set(`outcomes:shapes:${name}`, text, 'PX', 10_000)
+    t.equal(await shared.get(name), undefined, name)
+  }
+})
