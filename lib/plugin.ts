@@ -71,7 +71,7 @@ async function oauthGuardPlugin (fastify: FastifyInstance, rawOptions: OAuthGuar
   // Set once the metadata route is added, below: challenges then name it (RFC 9728 §5.1).
   let metadataURL: string | undefined
   const extras = { realm, dpop: dpop?.offer ?? null, resourceMetadata: () => metadataURL }
-  const authenticator = new Authenticator(decider, { retryAfter, ...extras })
+  const authenticator = new Authenticator(decider, { retryAfter, clockTolerance: options.clockTolerance, ...extras })
   const state: RouteSecurityState = { scopes: new Set(), routes: [], docs: [], tracked: [] }
   const defaults = routeDefaults(options)
 

@@ -30,12 +30,15 @@ export class Authenticator {
   readonly #errorOptions: { readonly realm: string | undefined }
   /** Milliseconds. */
   readonly #retryAfter: number
+  /** Milliseconds, for `auth_time` (a route's `maxAge`). */
+  readonly #clockTolerance: number
   readonly #extras: ChallengeExtras
 
-  constructor (decider: CredentialDecider, options: { retryAfter: number } & ChallengeExtras) {
+  constructor (decider: CredentialDecider, options: { retryAfter: number, clockTolerance?: number } & ChallengeExtras) {
     this.#decider = decider
     this.#errorOptions = Object.freeze({ realm: options.realm })
     this.#retryAfter = options.retryAfter
+    this.#clockTolerance = options.clockTolerance ?? 0
     this.#extras = { realm: options.realm, dpop: options.dpop, resourceMetadata: options.resourceMetadata }
   }
 
@@ -80,7 +83,7 @@ export class Authenticator {
 
   #check (policy: Policy, auth: AuthContext, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     request[kAuthState] = auth
-    const outcome = checkPolicy(policy, auth, this.#errorOptions)
+    const outcome = checkPolicy(policy, auth, this.#errorOptions, this.#clockTolerance)
     if (outcome === null) return this.#accept(auth, request, reply, done)
     if (outcome instanceof Error) return this.#fail(bindingScheme(outcome, auth), request, reply, done)
     outcome.then((err) => {

@@ -94,9 +94,9 @@ function stringList (value: unknown, name: string): string[] {
  * authentication strength (401), then the client allow-list, scopes, permissions and custom claims (403).
  * Resolves to an error to send, or `null`.
  */
-export function checkPolicy (policy: Policy, auth: AuthContext, errorOptions: HTTPErrorOptions): Error | null | Promise<Error | null> {
+export function checkPolicy (policy: Policy, auth: AuthContext, errorOptions: HTTPErrorOptions, clockTolerance = 0): Error | null | Promise<Error | null> {
   if (policy.acr.length > 0 || policy.maxAge !== undefined) {
-    const error = checkUserAuthentication(policy, auth, errorOptions)
+    const error = checkUserAuthentication(policy, auth, errorOptions, clockTolerance)
     if (error !== null) return error
   }
   if (policy.clients !== undefined && (auth.clientId === null || !policy.clients.has(auth.clientId))) return new ClientNotAllowedError(errorOptions)
@@ -110,16 +110,22 @@ export function checkPolicy (policy: Policy, auth: AuthContext, errorOptions: HT
 }
 
 /** The `acr` and `max_age` demands (RFC 9470), apart from the common case that has none. */
-function checkUserAuthentication (policy: Policy, auth: AuthContext, errorOptions: HTTPErrorOptions): Error | null {
+function checkUserAuthentication (policy: Policy, auth: AuthContext, errorOptions: HTTPErrorOptions, clockTolerance: number): Error | null {
   const acrMissing = policy.acr.length > 0 && !(typeof auth.claims.acr === 'string' && policy.acr.includes(auth.claims.acr))
-  const tooOld = policy.maxAge !== undefined && !isRecent(auth.claims.auth_time, policy.maxAge)
+  const tooOld = policy.maxAge !== undefined && !isRecent(auth.claims.auth_time, policy.maxAge, clockTolerance)
   // RFC 9470 §3: name every condition the new token must meet, so one step-up is enough.
   return acrMissing || tooOld ? new InsufficientUserAuthenticationError(policy.acr, { ...errorOptions, maxAge: policy.maxAge }) : null
 }
 
-/** `auth_time` (seconds since the epoch) is at most `maxAge` seconds ago; a missing one is not. */
-function isRecent (authTime: unknown, maxAge: number): boolean {
-  return typeof authTime === 'number' && Number.isFinite(authTime) && Date.now() / 1000 - authTime <= maxAge
+/**
+ * `auth_time` (seconds since the epoch) is at most `maxAge` seconds ago; a missing one is not, nor
+ * one later than now plus the clock tolerance (milliseconds): a time of authentication in the
+ * future is no evidence of a recent one (a provider whose clock is off, or a claim made up).
+ */
+function isRecent (authTime: unknown, maxAge: number, clockTolerance: number): boolean {
+  if (typeof authTime !== 'number' || !Number.isFinite(authTime)) return false
+  const now = Date.now() / 1000
+  return now - authTime <= maxAge && authTime <= now + clockTolerance / 1000
 }
 
 async function checkClaims (check: NonNullable<Policy['claims']>, auth: AuthContext, errorOptions: HTTPErrorOptions): Promise<Error | null> {

@@ -11,7 +11,7 @@ import {
 import { checkPolicy, policyFromOptions } from '../../lib/fastify/policy.js'
 import type { AuthContext } from '../../lib/token/auth-context.js'
 import { freezeClock } from '../fixtures/oauth-endpoints.js'
-import { issuerApp } from '../fixtures/guarded-app.js'
+import { guardedApp, issuerApp } from '../fixtures/guarded-app.js'
 
 const STEP_UP = 'Bearer realm="api", error="insufficient_user_authentication", error_description="A stronger authentication level is required"'
 
@@ -27,6 +27,25 @@ t.test('maxAge: auth_time exactly maxAge seconds ago passes, one second older is
   const error = checkPolicy(policy, auth({ auth_time: now - 301 }), { realm: 'api' })
   t.type(error, InsufficientUserAuthenticationError)
   t.equal((error as InsufficientUserAuthenticationError).headers['www-authenticate'], `${STEP_UP}, max_age="300"`)
+})
+
+t.test('maxAge: an auth_time in the future passes within the clock tolerance, not past it', async (t) => {
+  freezeClock(t)
+  const now = Date.now() / 1000
+  const policy = policyFromOptions({ maxAge: 300 })
+  t.equal(checkPolicy(policy, auth({ auth_time: now + 5 }), {}, 5000), null, 'within 5 s of tolerance')
+  const error = checkPolicy(policy, auth({ auth_time: now + 6 }), { realm: 'api' }, 5000)
+  t.equal((error as InsufficientUserAuthenticationError).headers['www-authenticate'], `${STEP_UP}, max_age="300"`, 'an authentication that has not happened yet is no recent one')
+})
+
+t.test('maxAge on the wire: a token whose auth_time lies an hour ahead gets 401 insufficient_user_authentication', async (t) => {
+  const { app, bearer } = await guardedApp(t)
+  app.get('/recent', { onRequest: app.authenticate({ maxAge: 600 }) }, async () => ({ ok: true }))
+  const now = Math.floor(Date.now() / 1000)
+  t.equal((await app.inject({ url: '/recent', headers: await bearer({ auth_time: now - 60 }) })).statusCode, 200)
+  const res = await app.inject({ url: '/recent', headers: await bearer({ auth_time: now + 3600 }) })
+  t.equal(res.statusCode, 401)
+  t.match(res.headers['www-authenticate'], /^Bearer error="insufficient_user_authentication", error_description="A stronger authentication level is required", max_age="600"/)
 })
 
 t.test('maxAge 0: only an authentication of this very second passes', async (t) => {
