@@ -83,7 +83,7 @@ t.test('store: defaults, kept out of the frozen options, and refused without its
   const err = t.throws(() => resolveOptions({ ...base, store: { get: async () => null } as never, storeTimeout: 0, storeReplayFallback: 'open' as never })) as InvalidOptionsError
   t.same(err.problems, [
     'options.storeTimeout: expected integer to be greater or equal to 1 (milliseconds), received 0',
-    `options.storeReplayFallback: expected 'local' or 'refuse', received "open"`,
+    'options.storeReplayFallback: expected \'local\' or \'refuse\', received "open"',
     'options.store: expected a shared store with get, set, add and delete methods (e.g. redisStore(app.redis) from fastify-oauth-guard/redis), received an object without set, add, delete'
   ])
   const lonely = t.throws(() => resolveOptions({ ...base, storeTimeout: 50, storeReplayFallback: 'refuse' })) as InvalidOptionsError
