@@ -1,22 +1,16 @@
-import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import { startIdentityProvider } from '../../demo/identity-provider.js'
 import oauthGuard from '../../lib/index.js'
 import { checkNoSecretsLogged, createLogCapture } from '../fixtures/log-capture.js'
-import { activeAnswer, endpointsApp, freezeClock, startEndpoints, type Answer } from '../fixtures/oauth-endpoints.js'
+import { activeAnswer, type Answer, bearer, endpointsApp, freezeClock, opaqueToken, startEndpoints } from '../fixtures/oauth-endpoints.js'
 import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const logs = createLogCapture()
 const UPSTREAM_SECRET_TEXT = 'upstream-stack-trace-at-db.internal:5432'
 logs.secret(UPSTREAM_SECRET_TEXT)
 
-function opaque (): string {
-  const token = `opaque-${randomBytes(24).toString('base64url')}`
-  logs.secret(token)
-  return token
-}
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+const opaque = (): string => opaqueToken(logs)
 
 /** An app validating tokens by introspection (scope from `scopeOf(token)`) whose userinfo answers `userinfo`. */
 async function setup (t: Test, userinfo: Answer, options = {}) {

@@ -1,27 +1,13 @@
 // Rare answers of an identity provider, met through discovery and the JSON fetch under it
 // (lib/token/http.ts): error bodies, bodies too large or cut, empty answers, URLs that must not be
 // fetched, and what the error message keeps of a URL.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { ServerResponse } from 'node:http'
 import t, { type Test } from 'tap'
 import { MetadataResolver } from '../../lib/token/discovery.js'
 import { fetchJSON, MAX_RESPONSE_BYTES, ProviderRequestError, providerURLProblem } from '../../lib/token/http.js'
+import { scriptedProvider } from '../fixtures/scripted-provider.js'
 
-type Handler = (req: IncomingMessage, res: ServerResponse, origin: string) => void
-
-/** A provider whose answers are whatever the test says; records the paths asked. */
-async function provider (t: Test, handler: Handler): Promise<{ origin: string, hits: string[] }> {
-  const hits: string[] = []
-  let origin = ''
-  const server = createServer((req, res) => {
-    hits.push(req.url ?? '')
-    handler(req, res, origin)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  t.teardown(() => { server.closeAllConnections(); server.close() })
-  return { origin, hits }
-}
+const provider = scriptedProvider
 
 const send = (res: ServerResponse, status: number, text: string) => {
   res.writeHead(status, { 'content-type': 'application/json' }).end(text)

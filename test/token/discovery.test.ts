@@ -1,24 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import t, { type Test } from 'tap'
+import type { ServerResponse } from 'node:http'
+import t from 'tap'
 import { discoveryURLs, IssuerMismatchError, MetadataResolver, UnsafeEndpointError } from '../../lib/token/discovery.js'
 import { ProviderRequestError } from '../../lib/token/http.js'
+import { scriptedProvider } from '../fixtures/scripted-provider.js'
 
-type Handler = (req: IncomingMessage, res: ServerResponse, origin: string) => void
-
-/** A provider whose well-known answers are whatever the test says. */
-async function provider (t: Test, handler: Handler): Promise<{ origin: string, hits: string[] }> {
-  const hits: string[] = []
-  let origin = ''
-  const server = createServer((req, res) => {
-    hits.push(req.url ?? '')
-    handler(req, res, origin)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  t.teardown(() => { server.closeAllConnections(); server.close() })
-  return { origin, hits }
-}
+const provider = scriptedProvider
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))

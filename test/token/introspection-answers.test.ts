@@ -1,21 +1,15 @@
 // How the Introspector reads what the endpoint says: error answers about the token, about the
 // API's own credentials, answers as strict as a JWT's claims, and tokens without a user.
-import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { DPOP_OFFER } from '../fixtures/challenges.js'
 import { checkNoSecretsLogged, createLogCapture } from '../fixtures/log-capture.js'
-import { activeAnswer, CREDENTIALS, endpointsApp, startEndpoints, type Answer, type EndpointServer } from '../fixtures/oauth-endpoints.js'
+import { activeAnswer, type Answer, bearer, CREDENTIALS, endpointsApp, type EndpointServer, opaqueToken, startEndpoints } from '../fixtures/oauth-endpoints.js'
 
 const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER
 const logs = createLogCapture()
 logs.secret(CREDENTIALS.clientSecret)
 
-function opaque (): string {
-  const token = `opaque-${randomBytes(24).toString('base64url')}`
-  logs.secret(token)
-  return token
-}
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+const opaque = (): string => opaqueToken(logs)
 
 async function setup (t: Test, answer: Answer | ((e: EndpointServer) => Answer), options = {}) {
   const endpoints = await startEndpoints(t)

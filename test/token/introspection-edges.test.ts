@@ -1,11 +1,10 @@
 // Introspection's rarer paths: the request budget spent, DPoP answers without a key, and answers
 // shared between instances through a real redis-server (what the store holds, what is re-asked).
-import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { redisStore } from '../../lib/store/redis-store.js'
 import { DPOP_OFFER } from '../fixtures/challenges.js'
 import { checkNoSecretsLogged, createLogCapture } from '../fixtures/log-capture.js'
-import { activeAnswer, CREDENTIALS, endpointsApp, freezeClock, startEndpoints, type EndpointServer } from '../fixtures/oauth-endpoints.js'
+import { activeAnswer, bearer, CREDENTIALS, endpointsApp, type EndpointServer, freezeClock, opaqueToken, startEndpoints } from '../fixtures/oauth-endpoints.js'
 import { startRedis, type RedisServer } from '../fixtures/redis-server.js'
 
 const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER
@@ -13,12 +12,7 @@ const logs = createLogCapture()
 logs.secret(CREDENTIALS.clientSecret)
 const redis = await startRedis(t)
 
-function opaque (): string {
-  const token = `opaque-${randomBytes(24).toString('base64url')}`
-  logs.secret(token)
-  return token
-}
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+const opaque = (): string => opaqueToken(logs)
 
 /** Two API instances in front of one endpoint server, sharing the redis-server under `prefix`. */
 async function sharedApps (t: Test, endpoints: EndpointServer, prefix: string, second: Record<string, unknown> = {}) {

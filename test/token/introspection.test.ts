@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import oauthGuard, { type OAuthGuardOptions } from '../../lib/index.js'
@@ -7,7 +6,7 @@ import { Introspector, resolveIntrospectionOptions } from '../../lib/token/intro
 import { tokenKey } from '../../lib/token/introspection-cache.js'
 import { DEFAULT_CLAIM_NAMES } from '../../lib/token/claims.js'
 import { checkNoSecretsLogged, createLogCapture } from '../fixtures/log-capture.js'
-import { activeAnswer, AUDIENCE, CREDENTIALS, endpointsApp, freezeClock, startEndpoints, type EndpointServer } from '../fixtures/oauth-endpoints.js'
+import { activeAnswer, AUDIENCE, bearer, CREDENTIALS, endpointsApp, type EndpointServer, freezeClock, opaqueToken, startEndpoints } from '../fixtures/oauth-endpoints.js'
 import { DPOP_OFFER } from '../fixtures/challenges.js'
 
 const INVALID_TOKEN = 'Bearer error="invalid_token", error_description="The access token is invalid"' + DPOP_OFFER
@@ -15,12 +14,7 @@ const EXPIRED_TOKEN = 'Bearer error="invalid_token", error_description="The acce
 const logs = createLogCapture()
 logs.secret(CREDENTIALS.clientSecret)
 
-function opaque (): string {
-  const token = `opaque-${randomBytes(24).toString('base64url')}`
-  logs.secret(token)
-  return token
-}
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+const opaque = (): string => opaqueToken(logs)
 
 async function setup (t: Test, answer: Record<string, unknown> | ((e: EndpointServer) => Record<string, unknown>), options = {}) {
   const endpoints = await startEndpoints(t)

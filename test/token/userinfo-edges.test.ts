@@ -1,22 +1,16 @@
 // request.userinfo() through a real redis-server shared by two instances (what the store holds,
 // what is ignored), and userinfo answers whose sub cannot be trusted.
-import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { redisStore } from '../../lib/store/redis-store.js'
 import { checkNoSecretsLogged, createLogCapture } from '../fixtures/log-capture.js'
-import { activeAnswer, CREDENTIALS, endpointsApp, startEndpoints, type EndpointServer } from '../fixtures/oauth-endpoints.js'
+import { activeAnswer, bearer, CREDENTIALS, endpointsApp, type EndpointServer, opaqueToken, startEndpoints } from '../fixtures/oauth-endpoints.js'
 import { startRedis } from '../fixtures/redis-server.js'
 
 const logs = createLogCapture()
 logs.secret(CREDENTIALS.clientSecret)
 const redis = await startRedis(t)
 
-function opaque (): string {
-  const token = `opaque-${randomBytes(24).toString('base64url')}`
-  logs.secret(token)
-  return token
-}
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+const opaque = (): string => opaqueToken(logs)
 
 async function sharedApps (t: Test, endpoints: EndpointServer, prefix: string) {
   endpoints.answer('/introspect', { body: activeAnswer(endpoints, { sub: 'user-1', scope: 'openid profile' }) })
