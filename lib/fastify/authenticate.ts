@@ -85,11 +85,11 @@ export class Authenticator {
     request[kAuthState] = auth
     const outcome = checkPolicy(policy, auth, this.#errorOptions, this.#clockTolerance)
     if (outcome === null) return this.#accept(auth, request, reply, done)
-    if (outcome instanceof Error) return this.#fail(bindingScheme(outcome, auth), request, reply, done)
+    if (outcome instanceof Error) return this.#fail(outcome, request, reply, done, auth)
     outcome.then((err) => {
       if (err === null) return this.#accept(auth, request, reply, done)
-      this.#fail(bindingScheme(err, auth), request, reply, done)
-    }, (err) => this.#fail(bindingScheme(err, auth), request, reply, done))
+      this.#fail(err, request, reply, done, auth)
+    }, (err) => this.#fail(err, request, reply, done, auth))
   }
 
   #accept (auth: AuthContext, request: StatefulRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
@@ -107,17 +107,12 @@ export class Authenticator {
    * whose `err.detail` names the failed check or the provider failure. The hook adds no line of
    * its own, so a failing request is not logged twice.
    */
-  #fail (err: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  #fail (err: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction, auth?: AuthContext): void {
     // Unexpected (a route's claims check, a bug): fail closed without saying why in the response; the detail tells the log.
     const unexpected = err instanceof OAuthGuardHTTPError ? undefined : err instanceof Error ? `unexpected ${err.name}: ${logSafe(err.message)}` : 'unexpected error'
-    const error = completeChallenge(asHTTPError(err, this.#retryAfter, { detail: unexpected }), request, this.#extras)
+    const error = completeChallenge(asHTTPError(err, this.#retryAfter, { detail: unexpected }), auth ?? request.auth, request, this.#extras)
     // Set on the reply too, so a custom error handler that builds its own reply keeps the challenge.
     reply.headers(error.headers)
     done(error)
   }
-}
-
-/** A policy refusal of a DPoP-bound token goes on the DPoP challenge (the scheme the client used). */
-function bindingScheme (err: unknown, auth: AuthContext): unknown {
-  return auth.jkt !== undefined && err instanceof OAuthGuardHTTPError ? err.onScheme('DPoP') : err
 }

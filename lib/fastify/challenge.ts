@@ -6,6 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify'
 import type { OAuthGuardHTTPError } from '../errors.js'
+import type { AuthContext } from '../token/auth-context.js'
 import type { DPoPOffer } from '../token/www-authenticate.js'
 
 /** The plugin-wide parts of a challenge. */
@@ -17,9 +18,13 @@ export interface ChallengeExtras {
   resourceMetadata: ((request: FastifyRequest) => string | undefined) | undefined
 }
 
-/** `err` with the plugin-wide parts of its challenge; a DPoP-bound caller's error goes on the DPoP challenge. */
-export function completeChallenge<E extends OAuthGuardHTTPError> (err: E, request: FastifyRequest, extras: ChallengeExtras): E {
+/**
+ * `err` with the plugin-wide parts of its challenge. The error of a caller whose token is bound
+ * to a key (`caller`: the context being refused, or `request.auth`) goes on the DPoP challenge,
+ * the scheme that caller used.
+ */
+export function completeChallenge<E extends OAuthGuardHTTPError> (err: E, caller: AuthContext | null | undefined, request: FastifyRequest, extras: ChallengeExtras): E {
   err.withRealm(extras.realm).withResourceMetadata(extras.resourceMetadata?.(request)).withDPoP(extras.dpop)
-  if (request.auth?.jkt !== undefined) err.onScheme('DPoP')
+  if (caller?.jkt !== undefined) err.onScheme('DPoP')
   return err
 }

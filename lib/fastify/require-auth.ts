@@ -21,7 +21,7 @@ import { completeChallenge, type ChallengeExtras } from './challenge.js'
 export function decorateRequireAuth (fastify: FastifyInstance, extras: ChallengeExtras): void {
   fastify.decorateRequest('requireAuth', function requireAuth (this: FastifyRequest): AuthContext {
     // The same challenge as the hooks' 401 (realm, RFC 9728 metadata, DPoP offer).
-    if (this.auth === null || this.auth === undefined) throw completeChallenge(new MissingTokenError(), this, extras)
+    if (this.auth === null || this.auth === undefined) throw completeChallenge(new MissingTokenError(), this.auth, this, extras)
     return this.auth
   })
 }

@@ -22,7 +22,7 @@ export function decorateUserinfo (fastify: FastifyInstance, client: UserinfoClie
       return await client.get(this.auth)
     } catch (err) {
       // Its challenges read like the hooks' (realm, RFC 9728 metadata, DPoP offer).
-      throw err instanceof OAuthGuardHTTPError ? completeChallenge(err, this, extras) : err
+      throw err instanceof OAuthGuardHTTPError ? completeChallenge(err, this.auth, this, extras) : err
     }
   })
 }
